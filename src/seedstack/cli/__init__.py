@@ -1,0 +1,1 @@
+"""The ``seedstack`` command line. One module per command group, mounted in ``main.py``."""

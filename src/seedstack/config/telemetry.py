@@ -1,0 +1,30 @@
+"""Config models for request recording, payload sampling and SLOs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["SLOConfig", "TelemetryConfig"]
+
+
+class TelemetryConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payload_sample_rate: float = Field(0.1, ge=0, le=1, description="share of full payloads kept")
+    keep_always: list[Literal["error", "slow", "flagged"]] = Field(
+        default_factory=lambda: ["error", "slow", "flagged"]
+    )
+    audit: bool = Field(False, description="keep 100% of payloads (regulated industries)")
+    flush_interval_ms: int = Field(200, ge=10, le=60_000, description="recorder batch interval")
+    batch_size: int = Field(5000, ge=1)
+    queue_max: int = Field(200_000, ge=1000, description="records held in memory before spooling to disk")
+    spool_dir: Path | None = Field(None, description="defaults to <home>/spool")
+
+
+class SLOConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    chat_p99_ms: float = Field(300.0, gt=0, description="the guide's p99 bar for a standard chat request")
