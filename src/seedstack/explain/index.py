@@ -1,0 +1,96 @@
+"""The search index over sampled payloads: one ``obs_docs`` row (+ FTS row on SQLite) per payload.
+
+The recorder's writer thread calls ``index_payloads`` after each batch; ``sync_index`` catches up
+on anything it missed (payloads written by another replica, or before the index existed), so a
+search is never silently incomplete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..errors import ConfigError
+from ..store import Store
+from ..telemetry.record import RequestRecord
+from .embed import Embedder, HashedNgramEmbedder, quantize
+from .payload import Decryptor, load_payload, payload_texts
+
+__all__ = ["index_payloads", "index_rows", "sync_index"]
+
+_MAX_TEXT = 8000  # characters of prompt/response indexed: complaints match the gist, not page 40
+_DOC_SQL = (
+    "INSERT INTO obs_docs (request_id, ts, customer, key_id, alias, template, status_code, latency_ms, "
+    "prompt, response, vec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_FTS_SQL = "INSERT INTO obs_fts (prompt, response, request_id) VALUES (?, ?, ?)"
+
+
+def index_rows(store: Store, docs: Sequence[dict[str, Any]], embedder: Embedder | None = None) -> int:
+    """Index already-decoded docs (keys: request_id, ts, customer, key_id, alias, template,
+    status_code, latency_ms, payload). Returns how many were new."""
+    if not docs:
+        return 0
+    embedder = embedder or HashedNgramEmbedder()
+    texts = [payload_texts(d.get("payload")) for d in docs]
+    prompts = [p[:_MAX_TEXT] for p, _ in texts]
+    responses = [r[:_MAX_TEXT] for _, r in texts]
+    vecs = quantize(embedder.embed([p + "\n" + r for p, r in zip(prompts, responses, strict=True)]))
+    rows = [
+        (d["request_id"], d["ts"], d.get("customer"), d.get("key_id"), d.get("alias"), d.get("template"),
+         d.get("status_code"), d.get("latency_ms"), prompts[i], responses[i], vecs[i])
+        for i, d in enumerate(docs)
+    ]
+    ids = [d["request_id"] for d in docs]
+    fts = store.dialect == "sqlite"
+
+    def write(tx: Any) -> int:
+        marks = ",".join("?" * len(ids))
+        done = {r[0] for r in tx.query(f"SELECT request_id FROM obs_docs WHERE request_id IN ({marks})", ids)}
+        new = [r for r in rows if r[0] not in done]
+        for r in new:
+            tx.execute(_DOC_SQL, r)
+            if fts:
+                tx.execute(_FTS_SQL, (r[8], r[9], r[0]))
+        return len(new)
+
+    return store.transaction(write)
+
+
+def index_payloads(store: Store, records: Iterable[RequestRecord], embedder: Embedder | None = None) -> int:
+    """Index the kept payloads of a batch the recorder just wrote; records without one are skipped."""
+    docs = [
+        {"request_id": r.id, "ts": r.ts, "customer": r.customer, "key_id": r.key_id, "alias": r.alias,
+         "template": r.template, "status_code": r.status_code, "latency_ms": r.latency_ms, "payload": r.payload}
+        for r in records
+        if r.payload_kept and r.payload is not None
+    ]
+    return index_rows(store, docs, embedder)
+
+
+def sync_index(
+    store: Store, *, embedder: Embedder | None = None, decrypt: Decryptor | None = None, batch: int = 2000
+) -> int:
+    """Index every payload not yet in ``obs_docs``; cheap when there is nothing to do."""
+    total = 0
+    while True:
+        missing = store.query_dicts(
+            "SELECT p.request_id, r.ts, r.customer, r.key_id, r.alias, r.template, r.status_code, r.latency_ms "
+            "FROM payloads p JOIN requests r ON r.id = p.request_id "
+            "LEFT JOIN obs_docs d ON d.request_id = p.request_id "
+            "WHERE d.request_id IS NULL LIMIT ?",
+            (batch,),
+        )
+        if not missing:
+            return total
+        readable = []
+        for doc in missing:
+            try:
+                doc["payload"] = load_payload(store, doc["request_id"], decrypt=decrypt)
+            except ConfigError:
+                continue  # encrypted and no keyring here: `why` says so; search cannot read it
+            readable.append(doc)
+        added = index_rows(store, readable, embedder)
+        total += added
+        if added == 0 or len(missing) < batch:
+            return total

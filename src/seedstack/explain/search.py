@@ -1,0 +1,195 @@
+"""Find a request from a complaint: keyword + semantic search over sampled payloads, with filters.
+
+Keyword hits come from FTS5 (SQLite) or a tsvector GIN index (PostgreSQL), ranked by BM25 /
+ts_rank; semantic hits from a cosine scan of the int8 vectors that pass the metadata filter.
+The two rankings are fused by reciprocal rank (RRF), which needs no score calibration between
+engines, so the same query ranks the same way on both stores.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidRequestError
+from ..store import Store
+from .embed import Embedder, HashedNgramEmbedder, dequantize, tokens
+
+__all__ = ["SearchFilters", "SearchHit", "parse_since", "search"]
+
+_RRF_K = 60
+_POOL = 200
+_STOP = frozenset(
+    "a an and are as at be but by for from has have i in is it its me my of on or our so that the their "
+    "them they this to was were what when which who why will with you your".split()
+)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_since(value: str | None, now: float | None = None) -> float | None:
+    """'2d', '36h', '15m' → an epoch timestamp that long ago; None stays None."""
+    if value is None or value == "":
+        return None
+    m = _DURATION.match(value)
+    if not m:
+        raise InvalidRequestError(f"cannot read the duration '{value}': write it like 30m, 36h, 2d or 1w")
+    return (now if now is not None else time.time()) - float(m.group(1)) * _UNITS[m.group(2)]
+
+
+@dataclass
+class SearchFilters:
+    customer: str | None = None
+    key_id: str | None = None
+    alias: str | None = None
+    template: str | None = None
+    status: str | None = None  # "ok", "error", or an HTTP code like "429"
+    min_latency_ms: float | None = None
+    max_latency_ms: float | None = None
+    since: float | None = None
+    until: float | None = None
+
+    def where(self, prefix: str = "") -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for col, val in (("customer", self.customer), ("key_id", self.key_id), ("alias", self.alias),
+                         ("template", self.template)):
+            if val is not None:
+                clauses.append(f"{prefix}{col} = ?")
+                params.append(val)
+        if self.status:
+            s = self.status.lower()
+            if s == "ok":
+                clauses.append(f"{prefix}status_code < 400")
+            elif s in ("error", "errors", "failed"):
+                clauses.append(f"{prefix}status_code >= 400")
+            elif s.isdigit():
+                clauses.append(f"{prefix}status_code = ?")
+                params.append(int(s))
+            else:
+                raise InvalidRequestError(f"unknown status filter '{self.status}': use ok, error or an HTTP code")
+        if self.min_latency_ms is not None:
+            clauses.append(f"{prefix}latency_ms >= ?")
+            params.append(self.min_latency_ms)
+        if self.max_latency_ms is not None:
+            clauses.append(f"{prefix}latency_ms <= ?")
+            params.append(self.max_latency_ms)
+        if self.since is not None:
+            clauses.append(f"{prefix}ts >= ?")
+            params.append(self.since)
+        if self.until is not None:
+            clauses.append(f"{prefix}ts <= ?")
+            params.append(self.until)
+        return (" AND ".join(clauses) or "1=1"), params
+
+
+@dataclass
+class SearchHit:
+    request_id: str
+    score: float
+    ts: float
+    customer: str | None
+    template: str | None
+    status_code: int | None
+    latency_ms: float | None
+    snippet: str
+    matched: list[str] = field(default_factory=list)  # "keyword", "semantic"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"request_id": self.request_id, "score": round(self.score, 5), "ts": self.ts,
+                "customer": self.customer, "template": self.template, "status_code": self.status_code,
+                "latency_ms": self.latency_ms, "snippet": self.snippet, "matched": self.matched}
+
+
+def _keyword_ids(store: Store, words: list[str], where: str, params: list[Any], pool: int) -> list[str]:
+    if not words:
+        return []
+    if store.dialect == "postgres":
+        tsq = " | ".join(words)
+        rows = store.query(
+            "SELECT d.request_id FROM obs_docs d, to_tsquery('english', ?) q "
+            f"WHERE d.tsv @@ q AND {where} ORDER BY ts_rank(d.tsv, q) DESC, d.ts DESC LIMIT ?",
+            [tsq, *params, pool],
+        )
+    else:
+        match = " OR ".join(f'"{w}"' for w in words)
+        rows = store.query(
+            "SELECT d.request_id FROM obs_fts f JOIN obs_docs d ON d.request_id = f.request_id "
+            f"WHERE obs_fts MATCH ? AND {where} ORDER BY bm25(obs_fts), d.ts DESC LIMIT ?",
+            [match, *params, pool],
+        )
+    return [r[0] for r in rows]
+
+
+def _semantic_ids(
+    store: Store, qvec: np.ndarray, where: str, params: list[Any], pool: int, max_scan: int
+) -> list[str]:
+    rows = store.query(
+        f"SELECT d.request_id, d.vec FROM obs_docs d WHERE {where} AND d.vec IS NOT NULL "
+        "ORDER BY d.ts DESC LIMIT ?",
+        [*params, max_scan],
+    )
+    dim = qvec.shape[0]
+    rows = [r for r in rows if len(r[1]) == dim]
+    if not rows:
+        return []
+    mat = dequantize((r[1] for r in rows), dim)
+    sims = mat @ qvec
+    top = np.argsort(-sims)[:pool]
+    return [rows[i][0] for i in top if sims[i] > 0.0]
+
+
+def search(
+    store: Store,
+    query: str,
+    filters: SearchFilters | None = None,
+    *,
+    limit: int = 10,
+    embedder: Embedder | None = None,
+    max_scan: int = 200_000,
+) -> list[SearchHit]:
+    """Best matches first. An empty query lists the filtered sampled requests, newest first."""
+    filters = filters or SearchFilters()
+    where, params = filters.where("d.")
+    words = [w for w in dict.fromkeys(tokens(query)) if w not in _STOP][:32]
+    scores: dict[str, float] = {}
+    matched: dict[str, list[str]] = {}
+    if words:
+        for rank, rid in enumerate(_keyword_ids(store, words, where, params, _POOL)):
+            scores[rid] = scores.get(rid, 0.0) + 1.0 / (_RRF_K + rank + 1)
+            matched.setdefault(rid, []).append("keyword")
+        qvec = (embedder or HashedNgramEmbedder()).embed([query])[0]
+        for rank, rid in enumerate(_semantic_ids(store, qvec, where, params, _POOL, max_scan)):
+            scores[rid] = scores.get(rid, 0.0) + 1.0 / (_RRF_K + rank + 1)
+            matched.setdefault(rid, []).append("semantic")
+        ranked = sorted(scores, key=lambda r: -scores[r])[:limit]
+    else:
+        ranked = [r[0] for r in store.query(
+            f"SELECT d.request_id FROM obs_docs d WHERE {where} ORDER BY d.ts DESC LIMIT ?", [*params, limit])]
+    if not ranked:
+        return []
+    marks = ",".join("?" * len(ranked))
+    info = {d["request_id"]: d for d in store.query_dicts(
+        "SELECT request_id, ts, customer, template, status_code, latency_ms, prompt, response "
+        f"FROM obs_docs WHERE request_id IN ({marks})", ranked)}
+    hits = []
+    for rid in ranked:
+        d = info[rid]
+        hits.append(SearchHit(
+            request_id=rid, score=scores.get(rid, 0.0), ts=d["ts"], customer=d["customer"],
+            template=d["template"], status_code=d["status_code"], latency_ms=d["latency_ms"],
+            snippet=_snippet(d["response"] or d["prompt"] or "", words), matched=matched.get(rid, []),
+        ))
+    return hits
+
+
+def _snippet(text: str, words: list[str], width: int = 160) -> str:
+    low = text.lower()
+    pos = min((p for p in (low.find(w) for w in words) if p >= 0), default=0)
+    start = max(0, pos - width // 3)
+    out = text[start : start + width].replace("\n", " ")
+    return ("…" if start else "") + out + ("…" if start + width < len(text) else "")
