@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import orjson
+import pytest
+from obs_records import COMPLAINT_ID, NOW, chat_payload, make_record
+
+from seedstack.errors import ConfigError, NotFoundError
+from seedstack.explain import explain_request, load_payload
+from seedstack.explain.demo import insert_records
+from seedstack.telemetry.record import RouteAttempt
+
+
+def test_why_tells_the_whole_story_of_a_sampled_request(filled):
+    story = explain_request(filled, COMPLAINT_ID)
+    assert story["payload"]["sampled"] is True
+    assert "denied" in story["payload"]["response"]["choices"][0]["message"]["content"]
+    assert story["template"] == {"name": "support-refund", "version": "4", "variables": {"order": "A12345"}}
+    assert story["params"]["temperature"] == 0.2 and story["params"]["seed"] == 42
+    assert [(a["backend"], a["outcome"], a["detail"]) for a in story["route"]] == [
+        ("vllm-c", "timeout", "no answer in 3 s"), ("vllm-a", "ok", None)]
+    assert story["model"]["upstream_model"] == "llama-3.1-8b-awq" and story["model"]["model_version"] == "v3"
+    assert {g["detector"]: g["action"] for g in story["guard"]} == {"injection": "allow", "pii": "redact"}
+    lat = story["latency"]
+    assert lat["queue_ms"] + lat["ttft_ms"] + lat["generation_ms"] == pytest.approx(lat["total_ms"])
+    assert story["usage"]["tokens_in"] == 120 and story["usage"]["cost_usd"] == pytest.approx(0.00012)
+    assert story["lineage"]["status"] == "no registry entry"
+    assert story["similar"], "similar past requests of the same template are listed"
+    assert all(s["id"] != COMPLAINT_ID for s in story["similar"])
+    orjson.dumps(story)  # the admin API and --json serialise it as is
+
+
+def test_why_says_when_the_payload_was_not_sampled(store):
+    insert_records(store, [make_record("req_meta_only")])
+    story = explain_request(store, "req_meta_only")
+    assert story["payload"]["sampled"] is False
+    assert "not sampled" in story["payload"]["note"]
+    assert story["similar"] == []
+
+
+def test_why_shows_the_other_steps_of_its_trace(store):
+    insert_records(store, [
+        make_record("req_root", trace_id="t1", ts=NOW - 30),
+        make_record("req_child", trace_id="t1", parent_id="req_root", ts=NOW - 20),
+    ])
+    steps = explain_request(store, "req_child")["trace"]["steps"]
+    assert steps[0]["request_id"] == "req_root"
+    assert steps[0]["children"][0]["request_id"] == "req_child"
+
+
+def test_unknown_request_id_says_where_ids_come_from(store):
+    with pytest.raises(NotFoundError, match="x-request-id"):
+        explain_request(store, "req_nope")
+
+
+def test_encrypted_payloads_need_the_keyring(store):
+    body = orjson.dumps(chat_payload("hi", "secret answer"))
+    insert_records(store, [make_record("req_enc", payload_kept=True,
+                                       route=[RouteAttempt("vllm-a", "ok", 200, 10.0)])])
+    store.execute("INSERT INTO payloads (request_id, ts, body, key_ref) VALUES (?, ?, ?, ?)",
+                  ("req_enc", NOW, body[::-1], "k1"))
+    story = explain_request(store, "req_enc")
+    assert "encrypted" in story["payload"]["error"] and "key k1" in story["payload"]["error"]
+    with pytest.raises(ConfigError):
+        load_payload(store, "req_enc")
+    assert load_payload(store, "req_enc", decrypt=lambda b: b[::-1])["response"]["choices"][0]["message"][
+        "content"] == "secret answer"
