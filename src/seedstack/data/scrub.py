@@ -1,0 +1,216 @@
+"""The PII scrub seam: datasets are scrubbed by the guard engine before a row is written.
+
+``Scrubber`` is the one thing the ingest pipeline knows about; ``GuardScrubber`` adapts the guard
+engine (``scan`` / ``redact``) to Arrow columns. There is deliberately no detector here: the data
+layer uses the same engine the gateway uses, so a PII rule fixed once is fixed everywhere.
+
+Speed comes from calling the engine once per column per block: the column's strings are joined
+with a separator, scanned in one call, and findings are mapped back to values by offset. Only the
+values that hold PII are rewritten (``replace_with_mask``); the rest stay in Arrow buffers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import ConfigError
+
+__all__ = ["GuardScrubber", "PiiEngine", "ScrubReport", "Scrubber", "scrubber_from_settings"]
+
+_SEP = "\n\u241e\n"  # a record separator no detector spans
+
+
+@runtime_checkable
+class PiiEngine(Protocol):
+    """What the data layer needs from ``seedstack.guard.GuardEngine``."""
+
+    def scan(self, text: str, detectors: set[str] | None = None) -> list[Any]: ...
+    def redact(self, text: str, findings: list[Any], mode: str = "placeholder", hmac_key: bytes | None = None) -> str: ...
+
+
+@dataclass
+class ScrubReport:
+    """What the scrub did to one version: stored in the Delta commit and the version index."""
+
+    policy: str
+    policy_hash: str
+    engine: str
+    entities: Counter[str] = field(default_factory=Counter)
+    values_changed: int = 0
+    rows_with_pii: int = 0
+    rows_dropped: int = 0
+    rows_seen: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "policy_hash": self.policy_hash,
+            "engine": self.engine,
+            "entities": dict(sorted(self.entities.items())),
+            "values_changed": self.values_changed,
+            "rows_with_pii": self.rows_with_pii,
+            "rows_dropped": self.rows_dropped,
+            "rows_seen": self.rows_seen,
+        }
+
+
+class Scrubber(Protocol):
+    def new_report(self) -> ScrubReport: ...
+    def scrub(self, table: pa.Table, report: ScrubReport) -> pa.Table: ...
+
+
+class GuardScrubber:
+    """Scrub text columns (nested lists/structs included) with a guard engine."""
+
+    def __init__(
+        self,
+        engine: PiiEngine,
+        *,
+        policy: str = "redact",
+        hmac_key: bytes | None = None,
+        entities: list[str] | None = None,
+        columns: list[str] | None = None,
+        engine_version: str | None = None,
+    ) -> None:
+        if policy not in ("redact", "pseudonymize", "drop"):
+            raise ConfigError(f"unknown scrub policy '{policy}': use redact, pseudonymize or drop")
+        if policy == "pseudonymize" and not hmac_key:
+            raise ConfigError(
+                'data.scrub.policy=pseudonymize needs data.scrub.hmac_key, e.g. {"$env": "SEEDSTACK_PII_HMAC_KEY"}'
+            )
+        self.engine = engine
+        self.policy = policy
+        self.hmac_key = hmac_key
+        self.entities = set(entities) if entities else None
+        self.columns = set(columns) if columns else None
+        self.engine_version = engine_version or str(getattr(engine, "version", type(engine).__name__))
+        spec = {
+            "policy": policy,
+            "entities": sorted(self.entities or []),
+            "columns": sorted(self.columns or []),
+            # The HMAC key changes every token, so it is part of the policy, but only as a digest.
+            "hmac_key": hashlib.sha256(hmac_key).hexdigest()[:12] if hmac_key else None,
+        }
+        self.policy_hash = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+
+    def new_report(self) -> ScrubReport:
+        return ScrubReport(self.policy, self.policy_hash, self.engine_version)
+
+    def scrub(self, table: pa.Table, report: ScrubReport) -> pa.Table:
+        report.rows_seen += table.num_rows
+        hit_rows = np.zeros(table.num_rows, dtype=bool)
+        cols = []
+        for name, col in zip(table.column_names, table.columns, strict=True):
+            if self.columns is not None and name not in self.columns:
+                cols.append(col)
+                continue
+            arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+            new, hits = self._scrub_array(arr, report)
+            hit_rows |= hits
+            cols.append(new)
+        out = pa.Table.from_arrays(cols, schema=table.schema)
+        n_hit = int(hit_rows.sum())
+        report.rows_with_pii += n_hit
+        if self.policy == "drop" and n_hit:
+            report.rows_dropped += n_hit
+            return table.filter(pa.array(~hit_rows))
+        return out
+
+    # --- per type ---------------------------------------------------------------------------
+    def _scrub_array(self, arr: pa.Array, report: ScrubReport) -> tuple[pa.Array, np.ndarray]:
+        t = arr.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            return self._scrub_strings(arr, report)
+        if pa.types.is_struct(t):
+            children, hits = [], np.zeros(len(arr), dtype=bool)
+            for i in range(t.num_fields):
+                child, h = self._scrub_array(arr.field(i), report)
+                children.append(child)
+                hits |= h
+            mask = arr.is_null() if arr.null_count else None
+            fields = [t.field(i) for i in range(t.num_fields)]
+            return pa.StructArray.from_arrays(children, fields=fields, mask=mask), hits
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            offsets = arr.offsets
+            values = arr.values
+            start, stop = offsets[0].as_py(), offsets[-1].as_py()
+            child, child_hits = self._scrub_array(values.slice(start, stop - start), report)
+            off = pc.subtract(offsets, pa.scalar(start, offsets.type))
+            hits = np.zeros(len(arr), dtype=bool)
+            idx = np.nonzero(child_hits)[0]
+            if len(idx):
+                owners = np.searchsorted(off.to_numpy(), idx, side="right") - 1
+                hits[owners] = True
+            cls = pa.LargeListArray if pa.types.is_large_list(t) else pa.ListArray
+            mask = arr.is_null() if arr.null_count else None
+            return cls.from_arrays(off, child, type=t, mask=mask), hits
+        return arr, np.zeros(len(arr), dtype=bool)
+
+    def _scrub_strings(self, arr: pa.Array, report: ScrubReport) -> tuple[pa.Array, np.ndarray]:
+        hits = np.zeros(len(arr), dtype=bool)
+        if len(arr) == 0:
+            return arr, hits
+        filled = pc.fill_null(arr, "")
+        lengths = pc.utf8_length(filled).to_numpy(zero_copy_only=False).astype(np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths + len(_SEP))[:-1]))
+        joined_arr = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(filled)], pa.int32()), filled), _SEP)
+        text = joined_arr[0].as_py() or ""
+        findings = [f for f in self.engine.scan(text, detectors={"pii"}) if self._wanted(f)]
+        if not findings:
+            return arr, hits
+        owners = np.searchsorted(starts, np.array([f.start for f in findings]), side="right") - 1
+        by_value: dict[int, list[Any]] = {}
+        for f, i in zip(findings, owners.tolist(), strict=True):
+            if f.start >= starts[i] + lengths[i]:
+                continue  # a match that began inside the separator
+            by_value.setdefault(i, []).append(f)
+        if not by_value:
+            return arr, hits
+        idx = sorted(by_value)
+        hits[idx] = True
+        for i in idx:
+            for f in by_value[i]:
+                report.entities[str(f.type)] += 1
+        if self.policy == "drop":
+            return arr, hits
+        replacements = []
+        for i in idx:
+            value = text[starts[i] : starts[i] + lengths[i]]
+            # Re-scan the single value so the engine gets findings in its own coordinates.
+            local = [f for f in self.engine.scan(value, detectors={"pii"}) if self._wanted(f)]
+            mode = "hmac" if self.policy == "pseudonymize" else "placeholder"
+            replacements.append(self.engine.redact(value, local, mode=mode, hmac_key=self.hmac_key))
+        report.values_changed += len(idx)
+        mask = np.zeros(len(arr), dtype=bool)
+        mask[idx] = True
+        new = pc.replace_with_mask(arr, pa.array(mask), pa.array(replacements, type=arr.type))
+        return new, hits
+
+    def _wanted(self, finding: Any) -> bool:
+        return self.entities is None or str(finding.type) in self.entities
+
+
+def scrubber_from_settings(settings: Any, engine: PiiEngine | None = None) -> GuardScrubber | None:
+    """The configured scrubber, or None when ``data.scrub.policy`` is ``off``."""
+    cfg = settings.data.scrub
+    if cfg.policy == "off":
+        return None
+    if engine is None:
+        try:
+            from ..guard import GuardEngine  # the guard service; imported lazily to keep the seam small
+        except ImportError:
+            raise ConfigError(
+                "PII scrub needs the guard engine (seedstack.guard), which is not available in this install; "
+                "set data.scrub.policy: off only for data that holds no personal data"
+            ) from None
+        engine = GuardEngine.default()
+    key = cfg.hmac_key.get_secret_value().encode() if cfg.hmac_key else None
+    return GuardScrubber(engine, policy=cfg.policy, hmac_key=key, entities=cfg.entities, columns=cfg.columns)
