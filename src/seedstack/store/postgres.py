@@ -27,6 +27,10 @@ class _PgTx:
         cur = self._conn.execute(_sql(sql), params or None)
         return cur.rowcount
 
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        with self._conn.cursor() as cur:
+            cur.executemany(_sql(sql), list(rows))
+
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(_sql(sql), params or None).fetchall()
 

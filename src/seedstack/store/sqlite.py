@@ -36,6 +36,9 @@ class _SQLiteTx:
     def execute(self, sql: str, params: Params = ()) -> int:
         return self._conn.execute(sql, params).rowcount
 
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        self._conn.executemany(sql, rows)
+
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, params).fetchall()
 
@@ -101,12 +104,7 @@ class SQLiteStore(Store):
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         rows = list(rows)
-
-        def run(tx: Tx) -> None:
-            assert isinstance(tx, _SQLiteTx)
-            tx._conn.executemany(sql, rows)
-
-        self.transaction(run)
+        self.transaction(lambda tx: tx.executemany(sql, rows))
 
     # --- readers -------------------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection:

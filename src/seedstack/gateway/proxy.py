@@ -1,0 +1,283 @@
+"""The request path: auth → limits → input guard → route (with fallback) → provider → output guard
+→ client, building the request record along the way and handing it to the recorder.
+
+Nothing here waits on the database: keys come from a cache, limits from memory/Redis (or the store
+when configured for replicas), and the record is queued for the background writer.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import orjson
+
+from ..config import Settings
+from ..errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    ModelNotFoundError,
+    PermissionDeniedError,
+    SeedstackError,
+)
+from ..providers import ProviderHTTPError, UpstreamResponse
+from ..store import Store
+from ..telemetry.metrics import GatewayMetrics
+from ..telemetry.record import RequestRecord
+from ..telemetry.recorder import Recorder, RecordSink
+from ..telemetry.sampler import PayloadSampler
+from .context import extract_meta
+from .keys import ApiKey, KeyCache
+from .limits import Limiter, Reservation, build_limiter
+from .responses import BodyResponse, StreamResponse, error_response, json_response
+from .router import AliasRoute, Backend, Router
+from .streaming import open_stream, stream_body
+from .usage import estimate_prompt_tokens, read_usage
+from .validate import parse_body, validate
+
+__all__ = ["Gateway", "new_request_id"]
+
+_PARAM_KEYS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "n", "stop",
+               "presence_penalty", "frequency_penalty", "response_format", "tool_choice")
+
+
+def new_request_id() -> str:
+    return "req_" + secrets.token_hex(12)
+
+
+class Gateway:
+    """All gateway state, built once per app and passed down (no module globals)."""
+
+    def __init__(self, settings: Settings, store: Store, *, sinks: list[RecordSink] | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.metrics = GatewayMetrics()
+        self.keys = KeyCache(store)
+        self.limiter: Limiter = build_limiter(settings, store)
+        self.router = Router(settings.models, settings.routing, self.metrics)
+        self.sampler = PayloadSampler(settings.telemetry, settings.slo)
+        self.recorder = Recorder(
+            store, spool_dir=settings.spool_dir, flush_interval_s=settings.telemetry.flush_interval_ms / 1000,
+            batch_size=settings.telemetry.batch_size, sinks=sinks or [],
+        )
+
+    async def start(self) -> None:
+        self.recorder.start()
+        await self.router.start()
+
+    async def close(self) -> None:
+        await self.router.close()
+        await self.limiter.close()
+        self.recorder.close()
+
+    # --- auth ---------------------------------------------------------------------------------
+    async def authenticate(self, headers: dict[str, str]) -> ApiKey:
+        auth = headers.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else headers.get("x-api-key", "").strip()
+        if not token:
+            raise AuthenticationError(
+                "missing API key: send 'Authorization: Bearer <key>' (create one with `seedstack keys create`)"
+            )
+        key = await self.keys.lookup(token)
+        if key is None:
+            raise AuthenticationError(
+                "invalid or revoked API key: check the key, or create one with `seedstack keys create`"
+            )
+        return key
+
+    # --- endpoints ----------------------------------------------------------------------------
+    async def list_models(self, headers: dict[str, str]) -> BodyResponse:
+        key = await self.authenticate(headers)
+        data = [
+            {"id": alias, "object": "model", "created": 0, "owned_by": "seedstack",
+             "description": route.config.description}
+            for alias, route in self.router.aliases.items() if key.allows(alias)
+        ]
+        return json_response(200, {"object": "list", "data": data})
+
+    async def handle(
+        self, endpoint: str, headers: dict[str, str], raw: bytes, request_id: str, started: float
+    ) -> BodyResponse | StreamResponse:
+        rec = RequestRecord(id=request_id, ts=time.time(), endpoint=endpoint)
+        rid = [(b"x-request-id", request_id.encode())]
+        reservation: Reservation | None = None
+        body: dict[str, Any] | None = None
+        try:
+            key = await self.authenticate(headers)
+            rec.key_id = key.id
+            body = parse_body(raw)
+            alias = validate(endpoint, body)
+            rec.alias = alias
+            rec.stream = bool(body.get("stream")) and endpoint != "embeddings"
+            meta = extract_meta(headers, body)
+            rec.customer = meta.customer or key.customer
+            rec.tags, rec.template, rec.template_version = meta.tags, meta.template, meta.template_version
+            rec.trace_id, rec.parent_id = meta.trace_id, meta.parent_id
+            rec.metadata = meta.extra or None
+            rec.params = _params(body)
+            route = self.router.aliases.get(alias)
+            if route is None:
+                raise ModelNotFoundError(
+                    f"unknown model '{alias}'; this gateway serves: {', '.join(self.router.aliases)}", param="model"
+                )
+            if not key.allows(alias):
+                raise _denied_model(key, alias)
+            if key.budget_usd_day is not None and not (body.get("max_tokens") or body.get("max_completion_tokens")):
+                body["max_tokens"] = self.settings.limits.budget_max_tokens
+            reservation = await self._reserve(key, route, endpoint, body)
+            if rec.stream:
+                return await self._stream(rec, route, endpoint, body, reservation, started, rid)
+            return await self._complete(rec, route, endpoint, body, reservation, started, rid)
+        except SeedstackError as exc:
+            await self.settle(reservation, 0, 0.0)
+            return self._fail(rec, exc, body, started, rid)
+        except ProviderHTTPError as exc:
+            await self.settle(reservation, 0, 0.0)
+            return self._upstream_4xx(rec, exc, body, started, rid)
+
+    # --- non-streaming ------------------------------------------------------------------------
+    async def _complete(
+        self, rec: RequestRecord, route: AliasRoute, endpoint: str, body: dict[str, Any],
+        reservation: Reservation | None, started: float, rid: list[tuple[bytes, bytes]],
+    ) -> BodyResponse:
+        sent: dict[str, Any] = {}
+
+        async def attempt(b: Backend) -> UpstreamResponse:
+            sent["body"] = upstream = _upstream_body(b, body, stream=False)
+            return await b.provider.send(endpoint, upstream)
+
+        result = await self.router.call(route, attempt, rec.route)
+        gpu_usd = self.router.release(route, result.backend, result.gpu_token)
+        resp: UpstreamResponse = result.value
+        self._attribute(rec, result.backend, resp.data.get("model"))
+        tin, tout, cached, reasoning = read_usage(resp.data.get("usage"))
+        cost = result.backend.cost(tin, tout, cached or 0, gpu_usd)
+        self.account_tokens(rec, tin, tout, cached, reasoning, cost)
+        await self.settle(reservation, tin + tout, cost or 0.0)
+        rec.queue_ms, rec.upstream_ms = result.queue_ms, result.upstream_ms
+        self.finish(rec, started, 200, payload={"request": sent.get("body"), "response": resp.data})
+        return BodyResponse(200, resp.body, [(b"content-type", b"application/json"), *rid])
+
+    # --- streaming ----------------------------------------------------------------------------
+    async def _stream(
+        self, rec: RequestRecord, route: AliasRoute, endpoint: str, body: dict[str, Any],
+        reservation: Reservation | None, started: float, rid: list[tuple[bytes, bytes]],
+    ) -> StreamResponse:
+        client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        opened = await open_stream(self.router, route, endpoint, body, rec, _upstream_body)
+        self._attribute(rec, opened.backend, None)
+        rec.queue_ms = opened.queue_ms
+        response = StreamResponse(
+            body=None,  # type: ignore[arg-type]
+            headers=[(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+                     (b"x-accel-buffering", b"no"), *rid],
+        )
+        response.body = stream_body(self, rec, route, opened, reservation, started, client_wants_usage, response)
+        return response
+
+    # --- shared bookkeeping -------------------------------------------------------------------
+    async def _reserve(
+        self, key: ApiKey, route: AliasRoute, endpoint: str, body: dict[str, Any]
+    ) -> Reservation | None:
+        if key.rpm is None and key.tpm is None and key.budget_usd_day is None:
+            return None
+        prompt = estimate_prompt_tokens(endpoint, body)
+        out = 0 if endpoint == "embeddings" else int(
+            body.get("max_tokens") or body.get("max_completion_tokens") or self.settings.limits.budget_max_tokens
+        )
+        usd = max(b.worst_case_usd(prompt, out, b.config.timeouts.total) for b in route.backends)
+        return await self.limiter.reserve(key, prompt + out, usd)
+
+    async def settle(self, reservation: Reservation | None, tokens: int, usd: float) -> None:
+        if reservation is not None:
+            await self.limiter.settle(reservation, tokens, usd)
+
+    def _attribute(self, rec: RequestRecord, backend: Backend, reported_model: str | None) -> None:
+        rec.backend = backend.name
+        rec.provider = backend.provider.kind
+        rec.simulated = backend.simulated
+        rec.upstream_model = reported_model or backend.provider.upstream_model
+        rec.model_version = backend.config.model_version
+
+    def account_tokens(self, rec: RequestRecord, tin: int, tout: int, cached: int | None, reasoning: int | None,
+                cost: float | None) -> None:
+        rec.tokens_in, rec.tokens_out, rec.tokens_cached, rec.tokens_reasoning = tin, tout, cached, reasoning
+        rec.cost_usd = cost
+        alias = rec.alias or "-"
+        m = self.metrics
+        m.tokens.labels(alias, "input").inc(tin)
+        m.tokens.labels(alias, "output").inc(tout)
+        if cost:
+            m.cost.labels(alias).inc(cost)
+
+    def finish(self, rec: RequestRecord, started: float, status: int, *, payload: dict[str, Any] | None) -> None:
+        """Close the record: timings, payload sampling, metrics; queue it for the writer."""
+        rec.status_code = status
+        rec.latency_ms = (time.perf_counter() - started) * 1000
+        if rec.upstream_ms is not None:
+            rec.overhead_ms = max(0.0, rec.latency_ms - rec.upstream_ms)
+            self.metrics.overhead.observe(rec.overhead_ms / 1000)
+        reason = self.sampler.should_keep(rec)
+        if reason is not None:
+            rec.payload_kept, rec.payload_reason, rec.payload = True, reason, payload
+        alias = rec.alias or "-"
+        m = self.metrics
+        m.requests.labels(alias, rec.endpoint, f"{status // 100}xx").inc()
+        m.latency.labels(alias, rec.endpoint).observe(rec.latency_ms / 1000)
+        if rec.ttft_ms is not None:
+            m.ttft.labels(alias).observe(rec.ttft_ms / 1000)
+        self.recorder.submit(rec)
+
+    def _fail(self, rec: RequestRecord, exc: SeedstackError, body: dict[str, Any] | None, started: float,
+              rid: list[tuple[bytes, bytes]]) -> BodyResponse:
+        rec.error_class = type(exc).__name__
+        rec.error_message = exc.message[:500]
+        resp = error_response(exc, rid)
+        self.finish(rec, started, exc.status, payload={"request": body, "response": exc.to_openai()})
+        return resp
+
+    def _upstream_4xx(self, rec: RequestRecord, exc: ProviderHTTPError, body: dict[str, Any] | None,
+                      started: float, rid: list[tuple[bytes, bytes]]) -> BodyResponse:
+        """A backend refused the request (its 4xx): pass its OpenAI-shaped error through."""
+        try:
+            data = orjson.loads(exc.body)
+        except orjson.JSONDecodeError:
+            data = None
+        if not (isinstance(data, dict) and isinstance(data.get("error"), dict)):
+            err = InvalidRequestError(f"the upstream model server rejected the request (HTTP {exc.status})")
+            data = err.to_openai()
+        rec.error_class = "UpstreamRejected"
+        rec.error_message = str(data["error"].get("message", ""))[:500]
+        self.finish(rec, started, exc.status, payload={"request": body, "response": data})
+        return json_response(exc.status, data, rid)
+
+
+def _denied_model(key: ApiKey, alias: str) -> SeedstackError:
+    allowed = ", ".join(key.models or ())
+    return PermissionDeniedError(
+        f"key '{key.name}' may not use model '{alias}' (allowed: {allowed}); ask an admin to add it to --models",
+        param="model",
+    )
+
+
+def _params(body: dict[str, Any]) -> dict[str, Any] | None:
+    params = {k: body[k] for k in _PARAM_KEYS if k in body}
+    if "tools" in body and isinstance(body["tools"], list):
+        params["tools"] = [
+            (t.get("function") or {}).get("name") if isinstance(t, dict) else None for t in body["tools"]
+        ]
+    return params or None
+
+
+def _upstream_body(backend: Backend, body: dict[str, Any], *, stream: bool) -> dict[str, Any]:
+    """The body as the backend should see it: its model name, usage on streams, our metadata removed."""
+    upstream = dict(body)
+    upstream["model"] = backend.provider.upstream_model
+    if "metadata" in upstream and not upstream.get("store"):
+        del upstream["metadata"]
+    if stream:
+        opts = dict(upstream.get("stream_options") or {})
+        opts["include_usage"] = True
+        upstream["stream_options"] = opts
+    return upstream

@@ -1,0 +1,66 @@
+"""Minimal ASGI plumbing for the hot path (a framework's routing and request objects cost more
+than the gateway's whole budget per request)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from ..errors import PayloadTooLargeError
+from ..gateway.responses import BodyResponse, StreamResponse
+
+__all__ = ["ASGIApp", "Receive", "Scope", "Send", "read_body", "send_body", "send_stream", "header_dict"]
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def header_dict(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+async def read_body(receive: Receive, limit: int, declared: str | None) -> bytes:
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks = []
+    size = 0
+    while True:
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            break
+        chunk = msg.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+        if not msg.get("more_body"):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"request body is larger than {limit} bytes; send less (e.g. fewer messages) or raise "
+        "server.max_body_bytes in seedstack.yaml"
+    )
+
+
+async def send_body(send: Send, resp: BodyResponse) -> None:
+    await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
+    await send({"type": "http.response.body", "body": resp.body})
+
+
+async def send_stream(send: Send, resp: StreamResponse) -> None:
+    body = resp.body
+    try:
+        await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
+        async for chunk in body:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    except OSError:  # uvicorn's ClientDisconnected: the generator's cleanup records a 499
+        resp.client_gone = True
+    finally:
+        await body.aclose()  # type: ignore[attr-defined]
