@@ -19,9 +19,31 @@ pytestmark = pytest.mark.socket
 
 
 def _run(runner: CliRunner, url: str, label: str, out: Path, *extra: str) -> None:
-    res = runner.invoke(app, ["bench", "run", url, "--model", "m", "--label", label, "--rate", "50",
-                              "--arrival", "constant", "--requests", "10", "--input-tokens", "8",
-                              "--output-tokens", "4", "--out", str(out), *extra])
+    res = runner.invoke(
+        app,
+        [
+            "bench",
+            "run",
+            url,
+            "--model",
+            "m",
+            "--label",
+            label,
+            "--rate",
+            "50",
+            "--arrival",
+            "constant",
+            "--requests",
+            "10",
+            "--input-tokens",
+            "8",
+            "--output-tokens",
+            "4",
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "TTFT" in res.output and "goodput" in res.output
 
@@ -33,8 +55,16 @@ def test_run_writes_json_csv_records_the_store_and_compare_gives_a_verdict(
     runner = CliRunner()
     with serve(ttft_ms=20, itl_ms=5) as fast_url, serve(ttft_ms=400, itl_ms=5) as slow_url:
         _run(runner, slow_url, "llama-fp16", tmp_path / "fp16.json", "--gpu-usd-per-hour", "2.5")
-        _run(runner, fast_url, "llama-awq-int4", tmp_path / "awq.json", "--gpu-usd-per-hour", "2.5",
-             "--csv", str(tmp_path / "awq.csv"))
+        _run(
+            runner,
+            fast_url,
+            "llama-awq-int4",
+            tmp_path / "awq.json",
+            "--gpu-usd-per-hour",
+            "2.5",
+            "--csv",
+            str(tmp_path / "awq.csv"),
+        )
     doc = orjson.loads((tmp_path / "awq.json").read_bytes())
     assert doc["summary"]["completed"] == 10
     rows = list(csv.DictReader((tmp_path / "awq.csv").open()))
@@ -46,9 +76,21 @@ def test_run_writes_json_csv_records_the_store_and_compare_gives_a_verdict(
     assert all(r["e2e_p99_ms"] > 0 for r in recent)
 
     html = tmp_path / "cmp.html"
-    res = runner.invoke(app, ["bench", "compare", str(tmp_path / "fp16.json"), str(tmp_path / "awq.json"),
-                              "--accuracy", "llama-fp16=0.80", "--accuracy", "llama-awq-int4=0.79",
-                              "--html", str(html)])
+    res = runner.invoke(
+        app,
+        [
+            "bench",
+            "compare",
+            str(tmp_path / "fp16.json"),
+            str(tmp_path / "awq.json"),
+            "--accuracy",
+            "llama-fp16=0.80",
+            "--accuracy",
+            "llama-awq-int4=0.79",
+            "--html",
+            str(html),
+        ],
+    )
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())  # rich wraps long lines
     assert "use llama-awq-int4" in text
@@ -75,8 +117,21 @@ def test_bench_errors_are_one_line(tmp_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["bench", "run", "http://127.0.0.1:9/v1", "--model", "m", "--requests", "2"])
     assert res.exit_code == 1 and "--rate" in res.output and "Traceback" not in res.output
-    res = runner.invoke(app, ["bench", "run", "http://127.0.0.1:9/v1", "--model", "m", "--concurrency", "1",
-                              "--requests", "2", "--no-save"])
+    res = runner.invoke(
+        app,
+        [
+            "bench",
+            "run",
+            "http://127.0.0.1:9/v1",
+            "--model",
+            "m",
+            "--concurrency",
+            "1",
+            "--requests",
+            "2",
+            "--no-save",
+        ],
+    )
     assert res.exit_code == 1 and "every request failed" in res.output
     (tmp_path / "x.json").write_text("{}")
     res = runner.invoke(app, ["bench", "compare", str(tmp_path / "x.json")])

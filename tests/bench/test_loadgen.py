@@ -44,7 +44,10 @@ def test_closed_loop_keeps_concurrency_and_counts_http_errors() -> None:
 def test_non_streaming_requests_report_ttft_equal_to_e2e() -> None:
     with serve(ttft_ms=20, itl_ms=2) as url:
         doc = run_benchmark(
-            Endpoint(url, "m", stream=False), synthetic_prompts(1, 8, 5), LoadShape(concurrency=1, requests=3), SLO()
+            Endpoint(url, "m", stream=False),
+            synthetic_prompts(1, 8, 5),
+            LoadShape(concurrency=1, requests=3),
+            SLO(),
         )
     s = doc["summary"]
     assert s["completed"] == 3
@@ -53,7 +56,10 @@ def test_non_streaming_requests_report_ttft_equal_to_e2e() -> None:
 
 def test_an_unreachable_endpoint_fails_requests_not_the_run() -> None:
     doc = run_benchmark(
-        Endpoint("http://127.0.0.1:9/v1", "m"), synthetic_prompts(1, 4, 4), LoadShape(concurrency=1, requests=2), SLO()
+        Endpoint("http://127.0.0.1:9/v1", "m"),
+        synthetic_prompts(1, 4, 4),
+        LoadShape(concurrency=1, requests=2),
+        SLO(),
     )
     assert doc["summary"]["failed"] == 2
     assert "ClientConnectorError" in doc["requests"][0]["error"]

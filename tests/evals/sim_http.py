@@ -21,8 +21,13 @@ from seedstack.providers.simulator import SimulatorEngine
 @contextmanager
 def serve_simulator(replies: dict[str, str], **latency: Any) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Yield (``http://127.0.0.1:PORT/v1``, request log)."""
-    cfg = SimulatorConfig(replies=replies, ttft_ms=latency.get("ttft_ms", 1), itl_ms=latency.get("itl_ms", 0),
-                          ttft_per_prompt_token_ms=0, ttft_per_running_request_ms=0)
+    cfg = SimulatorConfig(
+        replies=replies,
+        ttft_ms=latency.get("ttft_ms", 1),
+        itl_ms=latency.get("itl_ms", 0),
+        ttft_per_prompt_token_ms=0,
+        ttft_per_running_request_ms=0,
+    )
     engine = SimulatorEngine(cfg)
     log: list[dict[str, Any]] = []
 
@@ -50,7 +55,9 @@ def serve_simulator(replies: dict[str, str], **latency: Any) -> Iterator[tuple[s
         holder["runner"], holder["port"] = runner, runner.addresses[0][1]
         ready.set()
 
-    thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)
+    thread = threading.Thread(
+        target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True
+    )
     thread.start()
     ready.wait(10)
     try:

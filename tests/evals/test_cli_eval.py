@@ -22,8 +22,13 @@ N = 10
 
 def _suite(tmp_path: Path) -> Path:
     cases = [
-        {"id": f"q{i}", "input": f"What is {i} plus {i}?", "reference": str(2 * i), "tags": ["math"],
-         "scorers": ["exact", {"type": "judge", "rubric": RUBRIC}]}
+        {
+            "id": f"q{i}",
+            "input": f"What is {i} plus {i}?",
+            "reference": str(2 * i),
+            "tags": ["math"],
+            "scorers": ["exact", {"type": "judge", "rubric": RUBRIC}],
+        }
         for i in range(N)
     ]
     p = tmp_path / "math.yaml"
@@ -44,8 +49,22 @@ def _replies(wrong: int) -> dict[str, str]:
 
 
 def _eval(runner: CliRunner, url: str, suite: Path, tag: str) -> str:
-    res = runner.invoke(app, ["eval", "run", str(suite), "--model", "demo", "--tag", tag, "--base-url", url,
-                              "--model-version", "demo@3"])
+    res = runner.invoke(
+        app,
+        [
+            "eval",
+            "run",
+            str(suite),
+            "--model",
+            "demo",
+            "--tag",
+            tag,
+            "--base-url",
+            url,
+            "--model-version",
+            "demo@3",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "recorded eval run" in res.output
     return res.output
@@ -55,7 +74,9 @@ def test_eval_run_then_gate_catches_a_regression(
     store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SEEDSTACK_STORE", store_url)
-    monkeypatch.setenv("SEEDSTACK_EVALS__JUDGE__BASE_URL", "http://127.0.0.1:9/v1")  # overridden per server below
+    monkeypatch.setenv(
+        "SEEDSTACK_EVALS__JUDGE__BASE_URL", "http://127.0.0.1:9/v1"
+    )  # overridden per server below
     runner = CliRunner()
     suite = _suite(tmp_path)
     with serve_simulator(_replies(wrong=0)) as (url, log):
@@ -75,10 +96,16 @@ def test_eval_run_then_gate_catches_a_regression(
         monkeypatch.setenv("SEEDSTACK_EVALS__JUDGE__BASE_URL", url)
         _eval(runner, url, suite, "candidate")
     junit = tmp_path / "gate.xml"
-    res = runner.invoke(app, ["eval", "gate", "--baseline", "main", "--max-drop", "2%", "--junit", str(junit)])
+    res = runner.invoke(
+        app, ["eval", "gate", "--baseline", "main", "--max-drop", "2%", "--junit", str(junit)]
+    )
     assert res.exit_code == 1, res.output
     assert "REGRESSION" in res.output
-    assert "q0" in res.output and "q6" in res.output and "q7" not in res.output.split("now fail")[1].split("\n")[0]
+    assert (
+        "q0" in res.output
+        and "q6" in res.output
+        and "q7" not in res.output.split("now fail")[1].split("\n")[0]
+    )
     failures = [tc.get("name") for tc in ET.parse(junit).iter("testcase") if tc.find("failure") is not None]
     assert "overall" in failures and "q3" in failures
 
@@ -87,7 +114,11 @@ def test_eval_run_then_gate_catches_a_regression(
         run = repo.resolve("candidate")
         assert run["model_version"] == "demo@3"
         assert run["aggregates"]["overall"]["mean"] == pytest.approx(0.3)
-        assert run["aggregates"]["scorers"]["judge"]["ci_low"] <= 0.3 <= run["aggregates"]["scorers"]["judge"]["ci_high"]
+        assert (
+            run["aggregates"]["scorers"]["judge"]["ci_low"]
+            <= 0.3
+            <= run["aggregates"]["scorers"]["judge"]["ci_high"]
+        )
 
 
 def test_gate_without_runs_prints_one_line_not_a_traceback(tmp_path: Path) -> None:

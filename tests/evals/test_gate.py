@@ -25,7 +25,7 @@ def test_bootstrap_ci_brackets_the_mean_and_narrows_with_more_cases() -> None:
 def test_paired_statistics_see_a_consistent_drop() -> None:
     base = [1.0] * 100
     cand = [1.0] * 90 + [0.0] * 10
-    delta, low, high = paired_bootstrap(cand, base)
+    delta, _low, high = paired_bootstrap(cand, base)
     assert delta == pytest.approx(-0.10)
     assert high < 0
     assert sign_flip_pvalue(cand, base) < 0.01

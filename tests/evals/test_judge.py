@@ -7,8 +7,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from seedstack.evals import JudgeClient, grade_prompt, pairwise_prompt
 from seedstack.errors import UpstreamError
+from seedstack.evals import JudgeClient, grade_prompt, pairwise_prompt
 
 from .sim_http import serve_simulator
 
@@ -40,8 +40,14 @@ def test_grade_verdicts_follow_the_judge_and_are_cached() -> None:
 
 def test_pairwise_swaps_positions_so_a_biased_judge_scores_a_tie() -> None:
     q, mine, ref = "Capital of France?", "Paris", "Paris, France"
-    biased = {pairwise_prompt(RUBRIC, q, mine, ref): "WINNER: A", pairwise_prompt(RUBRIC, q, ref, mine): "WINNER: A"}
-    fair = {pairwise_prompt(RUBRIC, q, mine, ref): "WINNER: A", pairwise_prompt(RUBRIC, q, ref, mine): "WINNER: B"}
+    biased = {
+        pairwise_prompt(RUBRIC, q, mine, ref): "WINNER: A",
+        pairwise_prompt(RUBRIC, q, ref, mine): "WINNER: A",
+    }
+    fair = {
+        pairwise_prompt(RUBRIC, q, mine, ref): "WINNER: A",
+        pairwise_prompt(RUBRIC, q, ref, mine): "WINNER: B",
+    }
 
     async def run(judge: JudgeClient) -> tuple[float, dict]:
         async with aiohttp.ClientSession() as s:

@@ -51,7 +51,11 @@ class Endpoint:
         return base + ("/chat/completions" if self.kind == "chat" else "/completions")
 
     def body(self, prompt: BenchPrompt) -> bytes:
-        payload: dict[str, Any] = {"model": self.model, "max_tokens": prompt.max_tokens, "stream": self.stream}
+        payload: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": prompt.max_tokens,
+            "stream": self.stream,
+        }
         if self.kind == "chat":
             payload["messages"] = prompt.messages
         else:
@@ -62,7 +66,10 @@ class Endpoint:
         return orjson.dumps(payload)
 
     def headers(self) -> dict[str, str]:
-        h = {"Content-Type": "application/json", "Accept": "text/event-stream" if self.stream else "application/json"}
+        h = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if self.stream else "application/json",
+        }
         if self.api_key:
             h["Authorization"] = f"Bearer {self.api_key}"
         return h
@@ -70,7 +77,7 @@ class Endpoint:
 
 @dataclass(frozen=True, slots=True)
 class LoadShape:
-    """Open loop when ``rate`` is set (``concurrency`` then caps requests in flight); closed loop otherwise."""
+    """Open loop when ``rate`` is set (``concurrency`` then caps requests in flight), else closed loop."""
 
     rate: float | None = None
     arrival: Literal["poisson", "constant"] = "poisson"
@@ -152,7 +159,7 @@ class _Client:
                     await self._read_stream(resp, r, st)
                 else:
                     await self._read_whole(resp, r, st)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
             r.error = f"{type(exc).__name__}: {exc}"[:200]
         if r.error is None:
             r.ok = True

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PERCENTILES", "RequestResult", "SLO", "distribution", "is_good", "summarize"]
+__all__ = ["PERCENTILES", "SLO", "RequestResult", "distribution", "is_good", "summarize"]
 
 PERCENTILES = (50, 90, 95, 99)
 

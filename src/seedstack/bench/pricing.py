@@ -2,7 +2,7 @@
 
 1. ``--gpu-usd-per-hour`` (the user knows best);
 2. ``bench.gpu_usd_per_hour[label or model]`` in seedstack.yaml;
-3. the alias's backend ``gpu:`` block in ``models:`` (price × count);
+3. the alias's backend ``gpu:`` block in ``models:`` (price times count);
 4. the cost catalog (``seedstack.cost``) for ``--gpu-type``, when that service is installed.
 """
 

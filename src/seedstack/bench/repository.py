@@ -67,7 +67,8 @@ class BenchRepository:
         """Newest first: the headline columns only."""
         sql = (
             "SELECT id, ts, label, model, completed, failed, request_throughput, output_throughput, goodput, "
-            "ttft_p50_ms, tpot_p50_ms, e2e_p50_ms, e2e_p99_ms, client_lag_p99_ms, gpu_usd_per_hour FROM bench_runs"
+            "ttft_p50_ms, tpot_p50_ms, e2e_p50_ms, e2e_p99_ms, client_lag_p99_ms, gpu_usd_per_hour "
+            "FROM bench_runs"
         )
         params: tuple[Any, ...] = ()
         if model is not None:

@@ -112,8 +112,15 @@ def sweep(
     def step(r: float) -> bool:
         doc = run_at(r)
         ok = _sustainable(doc, min_good)
-        steps.append({"rate": r, "ok": ok, "good_fraction": doc["summary"]["good_fraction"],
-                      "e2e_p99_ms": doc["summary"]["e2e_ms"]["p99"], "id": doc["id"]})
+        steps.append(
+            {
+                "rate": r,
+                "ok": ok,
+                "good_fraction": doc["summary"]["good_fraction"],
+                "e2e_p99_ms": doc["summary"]["e2e_ms"]["p99"],
+                "id": doc["id"],
+            }
+        )
         if on_step is not None:
             on_step(r, doc, ok)
         nonlocal best
@@ -135,8 +142,12 @@ def sweep(
                 good_rate = mid
             else:
                 bad_rate = mid
-    return {"max_sustainable_rate": good_rate or None, "min_good_fraction": min_good, "steps": steps,
-            "best": best}
+    return {
+        "max_sustainable_rate": good_rate or None,
+        "min_good_fraction": min_good,
+        "steps": steps,
+        "best": best,
+    }
 
 
 def with_rate(shape: LoadShape, rate: float) -> LoadShape:

@@ -35,12 +35,14 @@ from ._common import ConfigOption, console, err_console, friendly_errors, open_c
 
 __all__ = ["bench_app", "eval_app"]
 
-bench_app = typer.Typer(help="Load-test any OpenAI-compatible endpoint and compare variants.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Load-test any OpenAI-compatible endpoint and compare variants.", no_args_is_help=True
+)
 eval_app = typer.Typer(help="Run eval suites and gate regressions in CI.", no_args_is_help=True)
 
 
 class _Throttled:
-    """Live progress that redraws at most 5×/s, so the display never slows the load generator."""
+    """Live progress that redraws at most 5 times a second, so the display never slows the load generator."""
 
     def __init__(self, progress: Progress, task: Any) -> None:
         self.progress, self.task, self.last = progress, task, 0.0
@@ -50,13 +52,20 @@ class _Throttled:
         if now - self.last < 0.2 and done + failed < total:
             return
         self.last = now
-        self.progress.update(self.task, completed=done + failed, total=total or None,
-                             description=f"ok {done}  failed {failed}")
+        self.progress.update(
+            self.task, completed=done + failed, total=total or None, description=f"ok {done}  failed {failed}"
+        )
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err_console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
 
 
 def _fmt(v: float | None, digits: int = 1) -> str:
@@ -65,18 +74,28 @@ def _fmt(v: float | None, digits: int = 1) -> str:
 
 def _print_summary(doc: dict[str, Any]) -> None:
     s = doc["summary"]
-    t = Table(title=f"{doc['label']}  {doc['url']}  ({s['completed']} ok, {s['failed']} failed, "
-                    f"{s['duration_s']:.1f} s)")
+    t = Table(
+        title=f"{doc['label']}  {doc['url']}  ({s['completed']} ok, {s['failed']} failed, "
+        f"{s['duration_s']:.1f} s)"
+    )
     for col in ("metric (ms)", "mean", "p50", "p90", "p95", "p99"):
         t.add_column(col, justify="right")
-    for key, name in (("ttft_ms", "TTFT"), ("tpot_ms", "TPOT"), ("itl_ms", "ITL"), ("e2e_ms", "E2E"),
-                      ("client_lag_ms", "client lag")):
+    for key, name in (
+        ("ttft_ms", "TTFT"),
+        ("tpot_ms", "TPOT"),
+        ("itl_ms", "ITL"),
+        ("e2e_ms", "E2E"),
+        ("client_lag_ms", "client lag"),
+    ):
         d = s[key]
         t.add_row(name, *(_fmt(d[k]) for k in ("mean", "p50", "p90", "p95", "p99")))
     console.print(t)
-    console.print(f"request throughput {s['request_throughput']:.2f} req/s · output {s['output_throughput']:.1f} "
-                  f"tok/s · goodput {s['goodput']:.2f} req/s ({s['good_fraction'] * 100:.1f}% within SLO "
-                  f"{ {k: v for k, v in s['slo'].items() if v is not None} })", highlight=False)
+    console.print(
+        f"request throughput {s['request_throughput']:.2f} req/s · output {s['output_throughput']:.1f} "
+        f"tok/s · goodput {s['goodput']:.2f} req/s ({s['good_fraction'] * 100:.1f}% within SLO "
+        f"{ {k: v for k, v in s['slo'].items() if v is not None} })",
+        highlight=False,
+    )
     if s["errors"]:
         err_console.print(f"[yellow]errors:[/] {s['errors']}")
     if doc["client"]["warning"]:
@@ -90,7 +109,9 @@ def bench_run(
     model: Annotated[str, typer.Option("--model", "-m", help="model name the endpoint serves")],
     rate: Annotated[float | None, typer.Option(help="open loop: requests per second")] = None,
     arrival: Annotated[str, typer.Option(help="open-loop arrivals: poisson or constant")] = "poisson",
-    concurrency: Annotated[int | None, typer.Option(help="closed loop: requests in flight (caps --rate)")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="closed loop: requests in flight (caps --rate)")
+    ] = None,
     requests: Annotated[int | None, typer.Option("--requests", "-n", help="stop after N requests")] = None,
     duration: Annotated[float | None, typer.Option(help="stop sending after SECONDS")] = None,
     dataset: Annotated[Path | None, typer.Option(help="prompts.jsonl: {prompt|messages, max_tokens}")] = None,
@@ -99,7 +120,9 @@ def bench_run(
     num_prompts: Annotated[int, typer.Option(help="distinct synthetic prompts")] = 200,
     stream: Annotated[bool, typer.Option("--stream/--no-stream")] = True,
     endpoint: Annotated[str, typer.Option(help="chat or completions")] = "chat",
-    ignore_eos: Annotated[bool, typer.Option(help="send ignore_eos (vLLM) so every reply has max_tokens")] = False,
+    ignore_eos: Annotated[
+        bool, typer.Option(help="send ignore_eos (vLLM) so every reply has max_tokens")
+    ] = False,
     api_key: Annotated[str | None, typer.Option(help="Bearer key for the endpoint")] = None,
     label: Annotated[str | None, typer.Option(help="variant name in reports, e.g. llama-8b-fp8")] = None,
     slo_ttft_ms: Annotated[float | None, typer.Option(help="goodput SLO on TTFT")] = None,
@@ -109,8 +132,12 @@ def bench_run(
     sweep_start: Annotated[float, typer.Option(help="first sweep rate (req/s)")] = 1.0,
     sweep_max: Annotated[float, typer.Option(help="highest sweep rate tried")] = 1000.0,
     sweep_min_good: Annotated[float, typer.Option(help="share of requests that must meet the SLOs")] = 0.95,
-    gpu_usd_per_hour: Annotated[float | None, typer.Option(help="GPU price of this endpoint (all GPUs)")] = None,
-    gpu_type: Annotated[str | None, typer.Option(help="look the price up in the cost catalog, e.g. H100")] = None,
+    gpu_usd_per_hour: Annotated[
+        float | None, typer.Option(help="GPU price of this endpoint (all GPUs)")
+    ] = None,
+    gpu_type: Annotated[
+        str | None, typer.Option(help="look the price up in the cost catalog, e.g. H100")
+    ] = None,
     gpu_count: Annotated[int, typer.Option(help="GPUs behind the endpoint")] = 1,
     seed: Annotated[int, typer.Option(help="arrival and prompt seed")] = 0,
     out: Annotated[Path | None, typer.Option(help="write the result JSON here")] = None,
@@ -123,44 +150,93 @@ def bench_run(
     if arrival not in ("poisson", "constant") or endpoint not in ("chat", "completions"):
         raise ConfigError("--arrival is poisson or constant; --endpoint is chat or completions")
     cfg = settings.bench.slo
-    slo = SLO(ttft_ms=slo_ttft_ms if slo_ttft_ms is not None else cfg.ttft_ms,
-              tpot_ms=slo_tpot_ms if slo_tpot_ms is not None else cfg.tpot_ms,
-              e2e_ms=slo_e2e_ms if slo_e2e_ms is not None else cfg.e2e_ms)
-    prompts = (load_prompts(dataset, output_tokens) if dataset
-               else synthetic_prompts(num_prompts, input_tokens, output_tokens, seed))
-    ep = Endpoint(url, model, api_key=api_key, stream=stream, kind=endpoint,  # type: ignore[arg-type]
-                  extra_body={"ignore_eos": True} if ignore_eos else {})
-    price = resolve_gpu_price(settings, label=label or model, model=model, usd_per_hour=gpu_usd_per_hour,
-                              gpu_type=gpu_type, gpu_count=gpu_count)
+    slo = SLO(
+        ttft_ms=slo_ttft_ms if slo_ttft_ms is not None else cfg.ttft_ms,
+        tpot_ms=slo_tpot_ms if slo_tpot_ms is not None else cfg.tpot_ms,
+        e2e_ms=slo_e2e_ms if slo_e2e_ms is not None else cfg.e2e_ms,
+    )
+    prompts = (
+        load_prompts(dataset, output_tokens)
+        if dataset
+        else synthetic_prompts(num_prompts, input_tokens, output_tokens, seed)
+    )
+    ep = Endpoint(
+        url,
+        model,
+        api_key=api_key,
+        stream=stream,
+        kind=endpoint,  # type: ignore[arg-type]
+        extra_body={"ignore_eos": True} if ignore_eos else {},
+    )
+    price = resolve_gpu_price(
+        settings,
+        label=label or model,
+        model=model,
+        usd_per_hour=gpu_usd_per_hour,
+        gpu_type=gpu_type,
+        gpu_count=gpu_count,
+    )
     lag = settings.bench.max_client_lag_ms
     if do_sweep:
         step_s = duration or 10.0
-        base = LoadShape(rate=sweep_start, arrival=arrival, concurrency=concurrency,  # type: ignore[arg-type]
-                         duration_s=step_s, seed=seed)
+        base = LoadShape(
+            rate=sweep_start,
+            arrival=arrival,  # type: ignore[arg-type]
+            concurrency=concurrency,
+            duration_s=step_s,
+            seed=seed,
+        )
 
         def run_at(r: float) -> dict[str, Any]:
-            return run_benchmark(ep, prompts, with_rate(base, r), slo, label=label, max_client_lag_ms=lag,
-                                 gpu_usd_per_hour=price)
+            return run_benchmark(
+                ep,
+                prompts,
+                with_rate(base, r),
+                slo,
+                label=label,
+                max_client_lag_ms=lag,
+                gpu_usd_per_hour=price,
+            )
 
         def on_step(r: float, doc: dict[str, Any], ok: bool) -> None:
             s = doc["summary"]
-            err_console.print(f"rate {r:8.2f} req/s  good {s['good_fraction'] * 100:5.1f}%  "
-                              f"E2E p99 {_fmt(s['e2e_ms']['p99'])} ms  {'ok' if ok else 'over SLO'}")
+            err_console.print(
+                f"rate {r:8.2f} req/s  good {s['good_fraction'] * 100:5.1f}%  "
+                f"E2E p99 {_fmt(s['e2e_ms']['p99'])} ms  {'ok' if ok else 'over SLO'}"
+            )
 
         result = sweep(run_at, sweep_start, max_rate=sweep_max, min_good=sweep_min_good, on_step=on_step)
         if result["best"] is None:
-            raise ConfigError(f"even {sweep_start:g} req/s misses the SLOs; lower --sweep-start or relax the SLOs")
+            raise ConfigError(
+                f"even {sweep_start:g} req/s misses the SLOs; lower --sweep-start or relax the SLOs"
+            )
         doc = result["best"]
         doc["sweep"] = {k: v for k, v in result.items() if k != "best"}
-        console.print(f"max sustainable rate: [bold]{result['max_sustainable_rate']:.2f} req/s[/] "
-                      f"({sweep_min_good * 100:g}% of requests within SLO)")
+        console.print(
+            f"max sustainable rate: [bold]{result['max_sustainable_rate']:.2f} req/s[/] "
+            f"({sweep_min_good * 100:g}% of requests within SLO)"
+        )
     else:
-        shape = LoadShape(rate=rate, arrival=arrival, concurrency=concurrency,  # type: ignore[arg-type]
-                          requests=requests, duration_s=duration, seed=seed)
+        shape = LoadShape(
+            rate=rate,
+            arrival=arrival,  # type: ignore[arg-type]
+            concurrency=concurrency,
+            requests=requests,
+            duration_s=duration,
+            seed=seed,
+        )
         with _progress() as progress:
             task = progress.add_task("starting", total=requests)
-            doc = run_benchmark(ep, prompts, shape, slo, label=label, max_client_lag_ms=lag,
-                                gpu_usd_per_hour=price, progress=_Throttled(progress, task))
+            doc = run_benchmark(
+                ep,
+                prompts,
+                shape,
+                slo,
+                label=label,
+                max_client_lag_ms=lag,
+                gpu_usd_per_hour=price,
+                progress=_Throttled(progress, task),
+            )
     _print_summary(doc)
     if out:
         write_json(doc, out)
@@ -200,10 +276,16 @@ def _load_variant(ref: str, settings: Settings) -> dict[str, Any]:
 @bench_app.command("compare")
 @friendly_errors
 def bench_compare(
-    results: Annotated[list[str], typer.Argument(help="result JSON files (or stored run ids); first = baseline")],
-    eval_run: Annotated[list[str], typer.Option("--eval", help="LABEL=RUN|TAG: accuracy from an eval run")] = [],  # noqa: B006
+    results: Annotated[
+        list[str], typer.Argument(help="result JSON files (or stored run ids); first = baseline")
+    ],
+    eval_run: Annotated[
+        list[str], typer.Option("--eval", help="LABEL=RUN|TAG: accuracy from an eval run")
+    ] = [],  # noqa: B006
     accuracy: Annotated[list[str], typer.Option(help="LABEL=0.83: accuracy given directly")] = [],  # noqa: B006
-    max_accuracy_drop: Annotated[float, typer.Option(help="largest accuracy drop accepted (fraction)")] = 0.02,
+    max_accuracy_drop: Annotated[
+        float, typer.Option(help="largest accuracy drop accepted (fraction)")
+    ] = 0.02,
     p99_ms: Annotated[float | None, typer.Option(help="p99 bar (default slo.chat_p99_ms)")] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="write a chart page here")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="write the table as CSV here")] = None,
@@ -219,17 +301,39 @@ def bench_compare(
             repo = EvalRepository(store)
             for lbl, ref in _pairs(eval_run, "--eval").items():
                 acc[lbl] = float(repo.resolve(ref)["aggregates"]["overall"]["mean"])
-    result = compare(docs, p99_bar_ms=p99_ms or settings.slo.chat_p99_ms, accuracy=acc,
-                     max_accuracy_drop=max_accuracy_drop)
+    result = compare(
+        docs, p99_bar_ms=p99_ms or settings.slo.chat_p99_ms, accuracy=acc, max_accuracy_drop=max_accuracy_drop
+    )
     t = Table(title=f"bench compare (p99 bar {result['p99_bar_ms']:g} ms)")
-    for col in ("variant", "TTFT p50", "TPOT p50", "E2E p50", "E2E p99", "out tok/s", "goodput", "$/1M tok",
-                "accuracy", "Δacc (pts)", "p99 ok"):
+    for col in (
+        "variant",
+        "TTFT p50",
+        "TPOT p50",
+        "E2E p50",
+        "E2E p99",
+        "out tok/s",
+        "goodput",
+        "$/1M tok",
+        "accuracy",
+        "Δacc (pts)",
+        "p99 ok",
+    ):
         t.add_column(col, justify="right")
     for r in result["variants"]:
         delta = None if r["accuracy_delta"] is None else r["accuracy_delta"] * 100
-        t.add_row(r["label"], _fmt(r["ttft_p50_ms"]), _fmt(r["tpot_p50_ms"]), _fmt(r["p50_ms"]), _fmt(r["p99_ms"]),
-                  _fmt(r["output_tps"]), _fmt(r["goodput"], 2), _fmt(r["cost_per_1m"], 3), _fmt(r["accuracy"], 3),
-                  _fmt(delta), "yes" if r["meets_p99"] else "[red]no[/]")
+        t.add_row(
+            r["label"],
+            _fmt(r["ttft_p50_ms"]),
+            _fmt(r["tpot_p50_ms"]),
+            _fmt(r["p50_ms"]),
+            _fmt(r["p99_ms"]),
+            _fmt(r["output_tps"]),
+            _fmt(r["goodput"], 2),
+            _fmt(r["cost_per_1m"], 3),
+            _fmt(r["accuracy"], 3),
+            _fmt(delta),
+            "yes" if r["meets_p99"] else "[red]no[/]",
+        )
     console.print(t)
     console.print(f"[bold]verdict:[/] {result['verdict']}", highlight=False)
     for note in result["notes"]:
@@ -259,8 +363,16 @@ def bench_list(
     for col in ("id", "label", "model", "ok", "req/s", "E2E p50", "E2E p99", "lag p99"):
         t.add_column(col)
     for r in rows:
-        t.add_row(r["id"][:12], r["label"], r["model"], str(r["completed"]), _fmt(r["request_throughput"], 2),
-                  _fmt(r["e2e_p50_ms"]), _fmt(r["e2e_p99_ms"]), _fmt(r["client_lag_p99_ms"]))
+        t.add_row(
+            r["id"][:12],
+            r["label"],
+            r["model"],
+            str(r["completed"]),
+            _fmt(r["request_throughput"], 2),
+            _fmt(r["e2e_p50_ms"]),
+            _fmt(r["e2e_p99_ms"]),
+            _fmt(r["client_lag_p99_ms"]),
+        )
     console.print(t)
 
 
@@ -282,13 +394,21 @@ def _secret(value: Any) -> str | None:
 def eval_run_cmd(
     suite_path: Annotated[Path, typer.Argument(help="suite .yaml or .jsonl")],
     model: Annotated[str, typer.Option("--model", "-m", help="model alias to evaluate")],
-    tag: Annotated[str | None, typer.Option(help="name this run (a gate baseline), e.g. main or v1.3")] = None,
+    tag: Annotated[
+        str | None, typer.Option(help="name this run (a gate baseline), e.g. main or v1.3")
+    ] = None,
     only_tag: Annotated[list[str], typer.Option("--case-tag", help="only cases with this tag")] = [],  # noqa: B006
     base_url: Annotated[str | None, typer.Option(help="gateway URL (default evals.base_url)")] = None,
     api_key: Annotated[str | None, typer.Option(help="gateway key (default evals.api_key)")] = None,
-    judge_model: Annotated[str | None, typer.Option("--judge", help="judge alias (default evals.judge.model)")] = None,
-    model_version: Annotated[str | None, typer.Option(help="registry version evaluated (default: resolved)")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="write aggregates and cases as JSON")] = None,
+    judge_model: Annotated[
+        str | None, typer.Option("--judge", help="judge alias (default evals.judge.model)")
+    ] = None,
+    model_version: Annotated[
+        str | None, typer.Option(help="registry version evaluated (default: resolved)")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="write aggregates and cases as JSON")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Score every case through the gateway; store per-case results and bootstrap 95% CIs."""
@@ -298,15 +418,27 @@ def eval_run_cmd(
     key = api_key or _secret(cfg.api_key)
     with open_cli_store(settings) as store:
         repo = EvalRepository(store)
-        judge = JudgeClient(cfg.judge.base_url, judge_model or cfg.judge.model,
-                            api_key=_secret(cfg.judge.api_key) or key, timeout_s=cfg.judge.timeout_s,
-                            max_tokens=cfg.judge.max_tokens, cache=repo)
+        judge = JudgeClient(
+            cfg.judge.base_url,
+            judge_model or cfg.judge.model,
+            api_key=_secret(cfg.judge.api_key) or key,
+            timeout_s=cfg.judge.timeout_s,
+            max_tokens=cfg.judge.max_tokens,
+            cache=repo,
+        )
         version = model_version or _registry_version(store, model)
         with _progress() as progress:
             task = progress.add_task(f"{suite.name} on {model}", total=None)
             run = run_suite_sync(
-                suite, base_url=base_url or cfg.base_url, model=model, api_key=key, judge=judge,
-                tags=only_tag or None, run_tag=tag, model_version=version, concurrency=cfg.concurrency,
+                suite,
+                base_url=base_url or cfg.base_url,
+                model=model,
+                api_key=key,
+                judge=judge,
+                tags=only_tag or None,
+                run_tag=tag,
+                model_version=version,
+                concurrency=cfg.concurrency,
                 bootstrap_samples=cfg.bootstrap_samples,
                 progress=lambda d, n: progress.update(task, completed=d, total=n),
             )
@@ -314,13 +446,30 @@ def eval_run_cmd(
     _print_aggregates(run.aggregates)
     console.print(f"recorded eval run {run.id} ({len(run.outcomes)} cases, judge calls {judge.calls})")
     if run.aggregates["errors"]:
-        err_console.print(f"[yellow]warning:[/] {run.aggregates['errors']} case(s) failed to run; they score 0")
+        err_console.print(
+            f"[yellow]warning:[/] {run.aggregates['errors']} case(s) failed to run; they score 0"
+        )
     if json_out:
-        write_json({"id": run.id, "suite": run.suite, "model": run.model, "model_version": run.model_version,
-                    "tag": run.tag, "aggregates": run.aggregates,
-                    "cases": [{"id": o.case_id, "output": o.output, "error": o.error,
-                               "scores": {k: s.score for k, s in o.scores.items()}} for o in run.outcomes]},
-                   json_out)
+        write_json(
+            {
+                "id": run.id,
+                "suite": run.suite,
+                "model": run.model,
+                "model_version": run.model_version,
+                "tag": run.tag,
+                "aggregates": run.aggregates,
+                "cases": [
+                    {
+                        "id": o.case_id,
+                        "output": o.output,
+                        "error": o.error,
+                        "scores": {k: s.score for k, s in o.scores.items()},
+                    }
+                    for o in run.outcomes
+                ],
+            },
+            json_out,
+        )
 
 
 def _registry_version(store: Any, alias: str) -> str | None:
@@ -364,32 +513,50 @@ def eval_gate_cmd(
         repo = EvalRepository(store)
         cand = repo.resolve(run) if run else repo.latest()
         base = repo.resolve(baseline, suite=cand["suite"], exclude=cand["id"])
-        result = gate(repo.case_scores(base["id"]), repo.case_scores(cand["id"]), max_drop=drop, alpha=alpha,
-                      samples=settings.evals.bootstrap_samples)
+        result = gate(
+            repo.case_scores(base["id"]),
+            repo.case_scores(cand["id"]),
+            max_drop=drop,
+            alpha=alpha,
+            samples=settings.evals.bootstrap_samples,
+        )
     if base["suite_hash"] != cand["suite_hash"]:
         result.notes.append("the suite changed between the runs; only shared cases are compared")
-    t = Table(title=f"gate: {cand['id'][:12]} ({cand['model']}) vs baseline {base['id'][:12]} ({base['model']})")
+    t = Table(
+        title=f"gate: {cand['id'][:12]} ({cand['model']}) vs baseline {base['id'][:12]} ({base['model']})"
+    )
     for col in ("metric", "baseline", "candidate", "Δ (pts)", "95% CI (pts)", "p", "result"):
         t.add_column(col)
     for c in result.checks:
-        t.add_row(c.metric, f"{c.baseline:.3f}", f"{c.candidate:.3f}", f"{c.delta * 100:+.2f}",
-                  f"[{c.ci_low * 100:+.2f}, {c.ci_high * 100:+.2f}]", f"{c.p_value:.4f}",
-                  "[red]REGRESSION[/]" if c.failed else "ok")
+        t.add_row(
+            c.metric,
+            f"{c.baseline:.3f}",
+            f"{c.candidate:.3f}",
+            f"{c.delta * 100:+.2f}",
+            f"[{c.ci_low * 100:+.2f}, {c.ci_high * 100:+.2f}]",
+            f"{c.p_value:.4f}",
+            "[red]REGRESSION[/]" if c.failed else "ok",
+        )
     console.print(t)
     if result.flipped_worse:
-        console.print(f"cases that now fail ({len(result.flipped_worse)}): {', '.join(result.flipped_worse)}",
-                      highlight=False)
+        console.print(
+            f"cases that now fail ({len(result.flipped_worse)}): {', '.join(result.flipped_worse)}",
+            highlight=False,
+        )
     if result.flipped_better:
-        console.print(f"cases that now pass ({len(result.flipped_better)}): {', '.join(result.flipped_better)}",
-                      highlight=False)
+        console.print(
+            f"cases that now pass ({len(result.flipped_better)}): {', '.join(result.flipped_better)}",
+            highlight=False,
+        )
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
     if junit:
         junit.write_text(junit_xml(result), encoding="utf-8")
         console.print(f"wrote {junit}")
     if result.failed:
-        err_console.print(f"[bold red]gate failed:[/] a score dropped by more than {drop * 100:g} points "
-                          f"(p < {alpha:g})")
+        err_console.print(
+            f"[bold red]gate failed:[/] a score dropped by more than {drop * 100:g} points (p < {alpha:g})"
+        )
         raise typer.Exit(1)
     console.print("gate passed")
 
@@ -407,6 +574,13 @@ def eval_list(limit: Annotated[int, typer.Option()] = 20, config: ConfigOption =
         t.add_column(col)
     for r in rows:
         overall = orjson.loads(r["aggregates"])["overall"]["mean"]
-        t.add_row(r["id"][:12], r["suite"], r["model"], r["model_version"] or "-", r["tag"] or "-",
-                  str(r["n_cases"]), f"{overall:.3f}")
+        t.add_row(
+            r["id"][:12],
+            r["suite"],
+            r["model"],
+            r["model_version"] or "-",
+            r["tag"] or "-",
+            str(r["n_cases"]),
+            f"{overall:.3f}",
+        )
     console.print(t)

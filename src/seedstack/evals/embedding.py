@@ -7,6 +7,7 @@ what a reference-similarity check needs; semantic judgement belongs to the LLM j
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 
@@ -23,10 +24,10 @@ def embed(text: str, dim: int = _DIM) -> np.ndarray:
     vec = np.zeros(dim, dtype=np.float64)
     words = _TOKEN.findall(text.lower())
     feats = [f"w:{w}" for w in words]
-    feats += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    feats += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
     for w in words:
         padded = f" {w} "
-        feats += [f"c:{padded[i:i + 3]}" for i in range(len(padded) - 2)]
+        feats += [f"c:{padded[i : i + 3]}" for i in range(len(padded) - 2)]
     for f in feats:
         h = zlib.crc32(f.encode())
         vec[h % dim] += 1.0 if (h >> 16) & 1 else -1.0

@@ -90,8 +90,9 @@ def gate(
         delta, low, high = paired_bootstrap(k, b, samples=samples, seed=seed)
         p = sign_flip_pvalue(k, b, seed=seed)
         failed = -delta > max_drop and p < alpha
-        result.checks.append(GateCheck(name, len(common), sum(b) / len(b), sum(k) / len(k), delta, low, high, p,
-                                       failed))
+        result.checks.append(
+            GateCheck(name, len(common), sum(b) / len(b), sum(k) / len(k), delta, low, high, p, failed)
+        )
         if name == OVERALL:
             result.flipped_worse = [c for c in common if base[c] >= 0.5 > cand[c]]
             result.flipped_better = [c for c in common if cand[c] >= 0.5 > base[c]]
@@ -105,13 +106,21 @@ def junit_xml(result: GateResult, suite: str = "seedstack-eval-gate") -> str:
     """One test per metric and one per case that flipped to failing, for CI test reports."""
     root = ET.Element("testsuites")
     failures = sum(c.failed for c in result.checks) + len(result.flipped_worse)
-    ts = ET.SubElement(root, "testsuite", name=suite, tests=str(len(result.checks) + len(result.flipped_worse)),
-                       failures=str(failures), errors="0")
+    ts = ET.SubElement(
+        root,
+        "testsuite",
+        name=suite,
+        tests=str(len(result.checks) + len(result.flipped_worse)),
+        failures=str(failures),
+        errors="0",
+    )
     for c in result.checks:
         tc = ET.SubElement(ts, "testcase", classname=f"{suite}.metrics", name=c.metric)
-        msg = (f"{c.metric}: {c.baseline:.4f} -> {c.candidate:.4f} (delta {c.delta * 100:+.2f} points, "
-               f"95% CI [{c.ci_low * 100:+.2f}, {c.ci_high * 100:+.2f}], p={c.p_value:.4f}, n={c.n}, "
-               f"allowed drop {result.max_drop * 100:.2f} points)")
+        msg = (
+            f"{c.metric}: {c.baseline:.4f} -> {c.candidate:.4f} (delta {c.delta * 100:+.2f} points, "
+            f"95% CI [{c.ci_low * 100:+.2f}, {c.ci_high * 100:+.2f}], p={c.p_value:.4f}, n={c.n}, "
+            f"allowed drop {result.max_drop * 100:.2f} points)"
+        )
         if c.failed:
             ET.SubElement(tc, "failure", message=msg, type="regression").text = msg
         else:

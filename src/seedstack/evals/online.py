@@ -29,8 +29,9 @@ SCORER = "online_judge"
 class ScoreSink(Protocol):
     """Where scores go; ``EvalRepository`` is the real one."""
 
-    def save_score(self, request_id: str, scorer: str, score: float, judge_model: str | None,
-                   detail: dict[str, Any]) -> None: ...
+    def save_score(
+        self, request_id: str, scorer: str, score: float, judge_model: str | None, detail: dict[str, Any]
+    ) -> None: ...
 
 
 class _Record(Protocol):
@@ -92,11 +93,17 @@ class OnlineEvaluator:
         while True:
             request_id, question, output = await self._queue.get()
             try:
-                verdict = await self.judge.grade(self._session, case_id=f"online:{request_id}", question=question,
-                                                 output=output, rubric=self.config.rubric)
+                verdict = await self.judge.grade(
+                    self._session,
+                    case_id=f"online:{request_id}",
+                    question=question,
+                    output=output,
+                    rubric=self.config.rubric,
+                )
                 detail = {"verdict": verdict.label, "reply": verdict.reply[:500]}
-                await asyncio.to_thread(self.sink.save_score, request_id, SCORER, verdict.score, self.judge.model,
-                                        detail)
+                await asyncio.to_thread(
+                    self.sink.save_score, request_id, SCORER, verdict.score, self.judge.model, detail
+                )
                 self.stats.judged += 1
             except (SeedstackError, aiohttp.ClientError, TimeoutError, KeyError, ValueError):
                 self.stats.failed += 1

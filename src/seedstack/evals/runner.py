@@ -155,8 +155,16 @@ def run_suite_sync(
     if not cases:
         raise ConfigError(f"no case in suite {suite.name!r} has any of the tags {tags}")
     outcomes = asyncio.run(
-        run_suite(suite, cases, base_url=base_url, model=model, api_key=api_key, judge=judge,
-                  concurrency=concurrency, progress=progress)
+        run_suite(
+            suite,
+            cases,
+            base_url=base_url,
+            model=model,
+            api_key=api_key,
+            judge=judge,
+            concurrency=concurrency,
+            progress=progress,
+        )
     )
     return EvalRun(
         id=uuid.uuid4().hex,

@@ -46,7 +46,9 @@ Scorer = Callable[[ScorerSpec, EvalCase, str, ScoreContext], Awaitable[ScoreResu
 def _expected(spec: ScorerSpec, case: EvalCase) -> str:
     value = spec.params.get("value", case.reference)
     if value is None:
-        raise ConfigError(f"case {case.id!r}: scorer {spec.type!r} needs a 'reference' on the case or a 'value'")
+        raise ConfigError(
+            f"case {case.id!r}: scorer {spec.type!r} needs a 'reference' on the case or a 'value'"
+        )
     return str(value)
 
 
@@ -114,9 +116,13 @@ async def _embedding(spec: ScorerSpec, case: EvalCase, output: str, ctx: ScoreCo
     return ScoreResult(float(sim >= threshold), {"similarity": round(sim, 4), "threshold": threshold})
 
 
-def _judge_ready(spec: ScorerSpec, case: EvalCase, ctx: ScoreContext) -> tuple[JudgeClient, aiohttp.ClientSession, str]:
+def _judge_ready(
+    spec: ScorerSpec, case: EvalCase, ctx: ScoreContext
+) -> tuple[JudgeClient, aiohttp.ClientSession, str]:
     if ctx.judge is None or ctx.session is None:
-        raise ConfigError("the judge scorer needs a judge model: set evals.judge in seedstack.yaml or --judge")
+        raise ConfigError(
+            "the judge scorer needs a judge model: set evals.judge in seedstack.yaml or --judge"
+        )
     rubric = spec.params.get("rubric")
     if not isinstance(rubric, str) or not rubric.strip():
         raise ConfigError(f"case {case.id!r}: the {spec.type} scorer needs a 'rubric'")
@@ -126,16 +132,24 @@ def _judge_ready(spec: ScorerSpec, case: EvalCase, ctx: ScoreContext) -> tuple[J
 async def _judge(spec: ScorerSpec, case: EvalCase, output: str, ctx: ScoreContext) -> ScoreResult:
     judge, session, rubric = _judge_ready(spec, case, ctx)
     scale = spec.params.get("scale")
-    v = await judge.grade(session, case_id=case.id, question=case.prompt, output=output, rubric=rubric,
-                          reference=case.reference, scale=int(scale) if scale else None)
+    v = await judge.grade(
+        session,
+        case_id=case.id,
+        question=case.prompt,
+        output=output,
+        rubric=rubric,
+        reference=case.reference,
+        scale=int(scale) if scale else None,
+    )
     return ScoreResult(v.score, {"verdict": v.label, "cached": v.cached, **v.detail})
 
 
 async def _pairwise(spec: ScorerSpec, case: EvalCase, output: str, ctx: ScoreContext) -> ScoreResult:
     judge, session, rubric = _judge_ready(spec, case, ctx)
     other = _expected(spec, case)
-    v = await judge.pairwise(session, case_id=case.id, question=case.prompt, output=output, other=other,
-                             rubric=rubric)
+    v = await judge.pairwise(
+        session, case_id=case.id, question=case.prompt, output=output, other=other, rubric=rubric
+    )
     return ScoreResult(v.score, {"verdict": v.label, "cached": v.cached, **v.detail})
 
 

@@ -30,7 +30,11 @@ def bootstrap_ci(
 
 
 def paired_bootstrap(
-    candidate: Sequence[float], baseline: Sequence[float], *, samples: int = 2000, confidence: float = 0.95,
+    candidate: Sequence[float],
+    baseline: Sequence[float],
+    *,
+    samples: int = 2000,
+    confidence: float = 0.95,
     seed: int = 0,
 ) -> tuple[float, float, float]:
     """(delta, low, high) of mean(candidate - baseline) over the same cases."""
