@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from obs_records import NOW, complaint_record
 
 from seedstack.explain.demo import insert_records, synthetic_records
+
+from .obs_records import NOW, complaint_record
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from obs_records import COMPLAINT_ID, NOW, complaint_record, make_record
 from typer.testing import CliRunner
 
 from seedstack.cli.main import app
 from seedstack.explain.demo import insert_records, synthetic_records
 from seedstack.store import open_store
+
+from .obs_records import COMPLAINT_ID, NOW, complaint_record, make_record
 
 runner = CliRunner()
 
@@ -28,14 +29,25 @@ def test_search_then_why_from_a_complaint(cli_store):
     assert hits[0]["request_id"] == COMPLAINT_ID
     res = runner.invoke(app, ["why", COMPLAINT_ID], env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
-    for expected in ("support-refund", "A12345", "no answer in 3 s", "time to first token", "pii",
-                     "llama-3.1-8b-awq", "has been denied", "no registry entry", "similar past requests"):
+    for expected in (
+        "support-refund",
+        "A12345",
+        "no answer in 3 s",
+        "time to first token",
+        "pii",
+        "llama-3.1-8b-awq",
+        "has been denied",
+        "no registry entry",
+        "similar past requests",
+    ):
         assert expected in res.output, expected
 
 
 def test_traces_show_prints_the_tree(cli_store):
     with open_store(cli_store) as s:
-        trace_id = s.query_one("SELECT trace_id FROM requests WHERE trace_id IS NOT NULL AND payload_kept = 1")[0]
+        trace_id = s.query_one(
+            "SELECT trace_id FROM requests WHERE trace_id IS NOT NULL AND payload_kept = 1"
+        )[0]
     res = runner.invoke(app, ["traces", "show", trace_id], env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
     assert f"trace {trace_id}" in res.output and "tool call" in res.output and "web_search" in res.output
@@ -44,7 +56,10 @@ def test_traces_show_prints_the_tree(cli_store):
 def test_slo_gc_and_drift_commands(cli_store):
     res = runner.invoke(app, ["slo"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert "chat-p99-latency" in res.output and "optimize the model (quantize, speculative decoding)" in res.output
+    assert (
+        "chat-p99-latency" in res.output
+        and "optimize the model (quantize, speculative decoding)" in res.output
+    )
     res = runner.invoke(app, ["gc", "--dry-run", "--json"])
     assert orjson.loads(res.output)["requests"] == 1
     res = runner.invoke(app, ["gc"])
@@ -53,11 +68,14 @@ def test_slo_gc_and_drift_commands(cli_store):
     assert res.exit_code == 0 and {d["template"] for d in orjson.loads(res.output)} >= {"support-refund"}
 
 
-@pytest.mark.parametrize("args, message", [
-    (["why", "req_missing"], "no request req_missing"),
-    (["traces", "show", "t-missing"], "no requests with trace id"),
-    (["search", "x", "--since", "yesterday"], "30m, 36h, 2d"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["why", "req_missing"], "no request req_missing"),
+        (["traces", "show", "t-missing"], "no requests with trace id"),
+        (["search", "x", "--since", "yesterday"], "30m, 36h, 2d"),
+    ],
+)
 def test_expected_failures_are_one_line_without_traceback(cli_store, args, message):
     res = runner.invoke(app, args, env={"COLUMNS": "300"})
     assert res.exit_code == 1

@@ -1,17 +1,27 @@
 from __future__ import annotations
 
-from obs_records import NOW, chat_payload, make_record
-
 from seedstack.config.observability import DriftConfig, RetentionConfig
 from seedstack.explain import collect_garbage, detect_drift, explain_request, search
 from seedstack.explain.demo import insert_records
 
+from .obs_records import NOW, chat_payload, make_record
+
 
 def _inputs(store, prefix, n, *, start, user, tokens_in, template="support-refund"):
-    insert_records(store, [
-        make_record(f"{prefix}{i}", ts=start + i * 60, template=template, tokens_in=tokens_in + i % 7,
-                    payload_kept=True, payload=chat_payload(user.format(i=i), "ok"))
-        for i in range(n)])
+    insert_records(
+        store,
+        [
+            make_record(
+                f"{prefix}{i}",
+                ts=start + i * 60,
+                template=template,
+                tokens_in=tokens_in + i % 7,
+                payload_kept=True,
+                payload=chat_payload(user.format(i=i), "ok"),
+            )
+            for i in range(n)
+        ],
+    )
 
 
 def test_changed_inputs_are_flagged_with_examples_and_stable_ones_are_not(store):
@@ -37,11 +47,20 @@ def test_too_little_traffic_is_not_judged(store):
 
 def test_gc_expires_payloads_and_metadata_on_separate_clocks(store):
     day = 86400
-    insert_records(store, [
-        make_record("req_new", ts=NOW - day, payload_kept=True, payload=chat_payload("q", "fresh answer")),
-        make_record("req_mid", ts=NOW - 40 * day, payload_kept=True, payload=chat_payload("q", "older answer")),
-        make_record("req_old", ts=NOW - 100 * day, payload_kept=True, payload=chat_payload("q", "ancient answer")),
-    ])
+    insert_records(
+        store,
+        [
+            make_record(
+                "req_new", ts=NOW - day, payload_kept=True, payload=chat_payload("q", "fresh answer")
+            ),
+            make_record(
+                "req_mid", ts=NOW - 40 * day, payload_kept=True, payload=chat_payload("q", "older answer")
+            ),
+            make_record(
+                "req_old", ts=NOW - 100 * day, payload_kept=True, payload=chat_payload("q", "ancient answer")
+            ),
+        ],
+    )
     ret = RetentionConfig(payload_days=30, metadata_days=90)
     dry = collect_garbage(store, ret, now=NOW, dry_run=True)
     assert (dry.payloads, dry.requests) == (2, 1)

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from obs_records import COMPLAINT_ID, NOW, chat_payload, make_record
 
 from seedstack.errors import ConfigError, NotFoundError
 from seedstack.explain import explain_request, load_payload
 from seedstack.explain.demo import insert_records
 from seedstack.telemetry.record import RouteAttempt
+
+from .obs_records import COMPLAINT_ID, NOW, chat_payload, make_record
 
 
 def test_why_tells_the_whole_story_of_a_sampled_request(filled):
@@ -17,7 +18,9 @@ def test_why_tells_the_whole_story_of_a_sampled_request(filled):
     assert story["template"] == {"name": "support-refund", "version": "4", "variables": {"order": "A12345"}}
     assert story["params"]["temperature"] == 0.2 and story["params"]["seed"] == 42
     assert [(a["backend"], a["outcome"], a["detail"]) for a in story["route"]] == [
-        ("vllm-c", "timeout", "no answer in 3 s"), ("vllm-a", "ok", None)]
+        ("vllm-c", "timeout", "no answer in 3 s"),
+        ("vllm-a", "ok", None),
+    ]
     assert story["model"]["upstream_model"] == "llama-3.1-8b-awq" and story["model"]["model_version"] == "v3"
     assert {g["detector"]: g["action"] for g in story["guard"]} == {"injection": "allow", "pii": "redact"}
     lat = story["latency"]
@@ -38,10 +41,13 @@ def test_why_says_when_the_payload_was_not_sampled(store):
 
 
 def test_why_shows_the_other_steps_of_its_trace(store):
-    insert_records(store, [
-        make_record("req_root", trace_id="t1", ts=NOW - 30),
-        make_record("req_child", trace_id="t1", parent_id="req_root", ts=NOW - 20),
-    ])
+    insert_records(
+        store,
+        [
+            make_record("req_root", trace_id="t1", ts=NOW - 30),
+            make_record("req_child", trace_id="t1", parent_id="req_root", ts=NOW - 20),
+        ],
+    )
     steps = explain_request(store, "req_child")["trace"]["steps"]
     assert steps[0]["request_id"] == "req_root"
     assert steps[0]["children"][0]["request_id"] == "req_child"
@@ -54,13 +60,20 @@ def test_unknown_request_id_says_where_ids_come_from(store):
 
 def test_encrypted_payloads_need_the_keyring(store):
     body = orjson.dumps(chat_payload("hi", "secret answer"))
-    insert_records(store, [make_record("req_enc", payload_kept=True,
-                                       route=[RouteAttempt("vllm-a", "ok", 200, 10.0)])])
-    store.execute("INSERT INTO payloads (request_id, ts, body, key_ref) VALUES (?, ?, ?, ?)",
-                  ("req_enc", NOW, body[::-1], "k1"))
+    insert_records(
+        store, [make_record("req_enc", payload_kept=True, route=[RouteAttempt("vllm-a", "ok", 200, 10.0)])]
+    )
+    store.execute(
+        "INSERT INTO payloads (request_id, ts, body, key_ref) VALUES (?, ?, ?, ?)",
+        ("req_enc", NOW, body[::-1], "k1"),
+    )
     story = explain_request(store, "req_enc")
     assert "encrypted" in story["payload"]["error"] and "key k1" in story["payload"]["error"]
     with pytest.raises(ConfigError):
         load_payload(store, "req_enc")
-    assert load_payload(store, "req_enc", decrypt=lambda b: b[::-1])["response"]["choices"][0]["message"][
-        "content"] == "secret answer"
+    assert (
+        load_payload(store, "req_enc", decrypt=lambda b: b[::-1])["response"]["choices"][0]["message"][
+            "content"
+        ]
+        == "secret answer"
+    )

@@ -14,11 +14,11 @@ from .secrets import EnvSecret
 
 __all__ = [
     "DriftConfig",
-    "ObservabilityConfig",
     "OTLPConfig",
+    "ObservabilityConfig",
     "RetentionConfig",
-    "SearchConfig",
     "SLOObjective",
+    "SearchConfig",
 ]
 
 
@@ -35,12 +35,16 @@ class SearchConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     embedder: Literal["hashed", "sentence"] = Field(
-        "hashed", description="hashed n-grams (default, no download) or a model2vec model from the [embeddings] extra"
+        "hashed",
+        description="hashed n-grams (default, no download) or a model2vec model from the [embeddings] extra",
     )
     sentence_model: str | None = Field(
-        None, description="local path of a model2vec model for embedder=sentence (never downloaded at run time)"
+        None,
+        description="local path of a model2vec model for embedder=sentence (never downloaded at run time)",
     )
-    max_scan: int = Field(200_000, ge=1000, description="most recent indexed payloads scanned per semantic query")
+    max_scan: int = Field(
+        200_000, ge=1000, description="most recent indexed payloads scanned per semantic query"
+    )
 
 
 class SLOObjective(BaseModel):
@@ -84,9 +88,13 @@ class OTLPConfig(BaseModel):
 
     enabled: bool = False
     endpoint: str = Field("http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP traces endpoint")
-    headers: dict[str, EnvSecret] = Field(default_factory=dict, description="e.g. an auth header for a hosted collector")
+    headers: dict[str, EnvSecret] = Field(
+        default_factory=dict, description="e.g. an auth header for a hosted collector"
+    )
     service_name: str = "seedstack-gateway"
-    include_payloads: bool = Field(True, description="attach prompt/completion text to spans of sampled requests")
+    include_payloads: bool = Field(
+        True, description="attach prompt/completion text to spans of sampled requests"
+    )
 
 
 class ObservabilityConfig(BaseModel):

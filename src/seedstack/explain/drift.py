@@ -64,22 +64,34 @@ def _top_words(texts: list[str], n: int) -> list[str]:
 
 
 def _lengths(store: Store, template: str, start: float, end: float) -> np.ndarray:
-    rows = store.query("SELECT tokens_in FROM requests WHERE template = ? AND ts >= ? AND ts < ? "
-                       "AND tokens_in IS NOT NULL ORDER BY ts DESC LIMIT ?", (template, start, end, _MAX_ROWS))
+    rows = store.query(
+        "SELECT tokens_in FROM requests WHERE template = ? AND ts >= ? AND ts < ? "
+        "AND tokens_in IS NOT NULL ORDER BY ts DESC LIMIT ?",
+        (template, start, end, _MAX_ROWS),
+    )
     return np.array([r[0] for r in rows], dtype=float)
 
 
 def _docs(store: Store, template: str, start: float, end: float) -> list[tuple[str, str, bytes]]:
-    rows = store.query("SELECT request_id, prompt, vec FROM obs_docs WHERE template = ? AND ts >= ? AND ts < ? "
-                       "AND vec IS NOT NULL ORDER BY ts DESC LIMIT ?", (template, start, end, _MAX_ROWS))
+    rows = store.query(
+        "SELECT request_id, prompt, vec FROM obs_docs WHERE template = ? AND ts >= ? AND ts < ? "
+        "AND vec IS NOT NULL ORDER BY ts DESC LIMIT ?",
+        (template, start, end, _MAX_ROWS),
+    )
     return [(r[0], r[1] or "", bytes(r[2])) for r in rows]
 
 
 def _judge(store: Store, template: str, cfg: DriftConfig, now: float) -> TemplateDrift:
     recent_start = now - cfg.recent_hours * 3600
     base_start = recent_start - cfg.baseline_days * 86400
-    len_r, len_b = _lengths(store, template, recent_start, now), _lengths(store, template, base_start, recent_start)
-    docs_r, docs_b = _docs(store, template, recent_start, now), _docs(store, template, base_start, recent_start)
+    len_r, len_b = (
+        _lengths(store, template, recent_start, now),
+        _lengths(store, template, base_start, recent_start),
+    )
+    docs_r, docs_b = (
+        _docs(store, template, recent_start, now),
+        _docs(store, template, base_start, recent_start),
+    )
     res = TemplateDrift(template, int(len_r.size), int(len_b.size), None, None, None, None, False)
     if min(len_r.size, len_b.size) < cfg.min_samples:
         res.note = f"fewer than {cfg.min_samples} requests in a window: not judged"
@@ -97,12 +109,20 @@ def _judge(store: Store, template: str, cfg: DriftConfig, now: float) -> Templat
         res.baseline_top_words = _top_words([d[1] for d in docs_b], 50)
         if res.recent_top_words:
             base = set(res.baseline_top_words)
-            res.new_top_words = round(sum(w not in base for w in res.recent_top_words) / len(res.recent_top_words), 3)
+            res.new_top_words = round(
+                sum(w not in base for w in res.recent_top_words) / len(res.recent_top_words), 3
+            )
         signals += [res.centroid_shift, res.new_top_words or 0.0]
         cbn = cb / (np.linalg.norm(cb) or 1.0)
         far = np.argsort(vr @ cbn)[:3]
-        res.examples = [{"request_id": docs_r[i][0], "prompt": docs_r[i][1][:200],
-                         "similarity_to_baseline": round(float(vr[i] @ cbn), 3)} for i in far]
+        res.examples = [
+            {
+                "request_id": docs_r[i][0],
+                "prompt": docs_r[i][1][:200],
+                "similarity_to_baseline": round(float(vr[i] @ cbn), 3),
+            }
+            for i in far
+        ]
     else:
         res.note = "too few sampled payloads to compare meaning and wording; length only"
     res.score = round(max(signals), 3)
@@ -118,8 +138,10 @@ def detect_drift(
     if template is not None:
         names = [template]
     else:
-        rows = store.query("SELECT DISTINCT template FROM requests WHERE ts >= ? AND template IS NOT NULL",
-                           (now - cfg.recent_hours * 3600,))
+        rows = store.query(
+            "SELECT DISTINCT template FROM requests WHERE ts >= ? AND template IS NOT NULL",
+            (now - cfg.recent_hours * 3600,),
+        )
         names = sorted(r[0] for r in rows)
     out = [_judge(store, name, cfg, now) for name in names]
     return sorted(out, key=lambda d: -(d.score or -1.0))

@@ -19,7 +19,15 @@ import numpy as np
 
 from ..errors import ConfigError, MissingExtraError
 
-__all__ = ["DIM", "Embedder", "HashedNgramEmbedder", "SentenceEmbedder", "make_embedder", "quantize", "tokens"]
+__all__ = [
+    "DIM",
+    "Embedder",
+    "HashedNgramEmbedder",
+    "SentenceEmbedder",
+    "make_embedder",
+    "quantize",
+    "tokens",
+]
 
 DIM = 384
 _WORD = re.compile(r"[a-z0-9]+")

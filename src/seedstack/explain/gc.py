@@ -50,8 +50,10 @@ def collect_garbage(
 
         def run(tx: Tx) -> None:
             if fts:
-                tx.execute(f"DELETE FROM obs_fts WHERE request_id IN (SELECT request_id FROM obs_docs WHERE {p_where})",
-                           (p_cut, m_cut))
+                tx.execute(
+                    f"DELETE FROM obs_fts WHERE request_id IN (SELECT request_id FROM obs_docs WHERE {p_where})",
+                    (p_cut, m_cut),
+                )
             tx.execute(f"DELETE FROM obs_docs WHERE {p_where}", (p_cut, m_cut))
             tx.execute(f"DELETE FROM payloads WHERE {p_where}", (p_cut, m_cut))
             tx.execute("DELETE FROM requests WHERE ts < ?", (m_cut,))

@@ -37,8 +37,19 @@ def index_rows(store: Store, docs: Sequence[dict[str, Any]], embedder: Embedder 
     responses = [r[:_MAX_TEXT] for _, r in texts]
     vecs = quantize(embedder.embed([p + "\n" + r for p, r in zip(prompts, responses, strict=True)]))
     rows = [
-        (d["request_id"], d["ts"], d.get("customer"), d.get("key_id"), d.get("alias"), d.get("template"),
-         d.get("status_code"), d.get("latency_ms"), prompts[i], responses[i], vecs[i])
+        (
+            d["request_id"],
+            d["ts"],
+            d.get("customer"),
+            d.get("key_id"),
+            d.get("alias"),
+            d.get("template"),
+            d.get("status_code"),
+            d.get("latency_ms"),
+            prompts[i],
+            responses[i],
+            vecs[i],
+        )
         for i, d in enumerate(docs)
     ]
     ids = [d["request_id"] for d in docs]
@@ -60,8 +71,17 @@ def index_rows(store: Store, docs: Sequence[dict[str, Any]], embedder: Embedder 
 def index_payloads(store: Store, records: Iterable[RequestRecord], embedder: Embedder | None = None) -> int:
     """Index the kept payloads of a batch the recorder just wrote; records without one are skipped."""
     docs = [
-        {"request_id": r.id, "ts": r.ts, "customer": r.customer, "key_id": r.key_id, "alias": r.alias,
-         "template": r.template, "status_code": r.status_code, "latency_ms": r.latency_ms, "payload": r.payload}
+        {
+            "request_id": r.id,
+            "ts": r.ts,
+            "customer": r.customer,
+            "key_id": r.key_id,
+            "alias": r.alias,
+            "template": r.template,
+            "status_code": r.status_code,
+            "latency_ms": r.latency_ms,
+            "payload": r.payload,
+        }
         for r in records
         if r.payload_kept and r.payload is not None
     ]

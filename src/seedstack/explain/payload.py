@@ -37,9 +37,7 @@ def _default_decryptor() -> Decryptor | None:
     return None
 
 
-def load_payload(
-    store: Store, request_id: str, *, decrypt: Decryptor | None = None
-) -> dict[str, Any] | None:
+def load_payload(store: Store, request_id: str, *, decrypt: Decryptor | None = None) -> dict[str, Any] | None:
     """The payload of ``request_id``, or ``None`` when it was not sampled (or already expired)."""
     row = store.query_one("SELECT body, key_ref FROM payloads WHERE request_id = ?", (request_id,))
     if row is None:

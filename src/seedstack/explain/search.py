@@ -24,8 +24,51 @@ __all__ = ["SearchFilters", "SearchHit", "parse_since", "search"]
 _RRF_K = 60
 _POOL = 200
 _STOP = frozenset(
-    "a an and are as at be but by for from has have i in is it its me my of on or our so that the their "
-    "them they this to was were what when which who why will with you your".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
 )
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -56,8 +99,12 @@ class SearchFilters:
     def where(self, prefix: str = "") -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
-        for col, val in (("customer", self.customer), ("key_id", self.key_id), ("alias", self.alias),
-                         ("template", self.template)):
+        for col, val in (
+            ("customer", self.customer),
+            ("key_id", self.key_id),
+            ("alias", self.alias),
+            ("template", self.template),
+        ):
             if val is not None:
                 clauses.append(f"{prefix}{col} = ?")
                 params.append(val)
@@ -71,7 +118,9 @@ class SearchFilters:
                 clauses.append(f"{prefix}status_code = ?")
                 params.append(int(s))
             else:
-                raise InvalidRequestError(f"unknown status filter '{self.status}': use ok, error or an HTTP code")
+                raise InvalidRequestError(
+                    f"unknown status filter '{self.status}': use ok, error or an HTTP code"
+                )
         if self.min_latency_ms is not None:
             clauses.append(f"{prefix}latency_ms >= ?")
             params.append(self.min_latency_ms)
@@ -100,9 +149,17 @@ class SearchHit:
     matched: list[str] = field(default_factory=list)  # "keyword", "semantic"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"request_id": self.request_id, "score": round(self.score, 5), "ts": self.ts,
-                "customer": self.customer, "template": self.template, "status_code": self.status_code,
-                "latency_ms": self.latency_ms, "snippet": self.snippet, "matched": self.matched}
+        return {
+            "request_id": self.request_id,
+            "score": round(self.score, 5),
+            "ts": self.ts,
+            "customer": self.customer,
+            "template": self.template,
+            "status_code": self.status_code,
+            "latency_ms": self.latency_ms,
+            "snippet": self.snippet,
+            "matched": self.matched,
+        }
 
 
 def _keyword_ids(store: Store, words: list[str], where: str, params: list[Any], pool: int) -> list[str]:
@@ -168,22 +225,40 @@ def search(
             matched.setdefault(rid, []).append("semantic")
         ranked = sorted(scores, key=lambda r: -scores[r])[:limit]
     else:
-        ranked = [r[0] for r in store.query(
-            f"SELECT d.request_id FROM obs_docs d WHERE {where} ORDER BY d.ts DESC LIMIT ?", [*params, limit])]
+        ranked = [
+            r[0]
+            for r in store.query(
+                f"SELECT d.request_id FROM obs_docs d WHERE {where} ORDER BY d.ts DESC LIMIT ?",
+                [*params, limit],
+            )
+        ]
     if not ranked:
         return []
     marks = ",".join("?" * len(ranked))
-    info = {d["request_id"]: d for d in store.query_dicts(
-        "SELECT request_id, ts, customer, template, status_code, latency_ms, prompt, response "
-        f"FROM obs_docs WHERE request_id IN ({marks})", ranked)}
+    info = {
+        d["request_id"]: d
+        for d in store.query_dicts(
+            "SELECT request_id, ts, customer, template, status_code, latency_ms, prompt, response "
+            f"FROM obs_docs WHERE request_id IN ({marks})",
+            ranked,
+        )
+    }
     hits = []
     for rid in ranked:
         d = info[rid]
-        hits.append(SearchHit(
-            request_id=rid, score=scores.get(rid, 0.0), ts=d["ts"], customer=d["customer"],
-            template=d["template"], status_code=d["status_code"], latency_ms=d["latency_ms"],
-            snippet=_snippet(d["response"] or d["prompt"] or "", words), matched=matched.get(rid, []),
-        ))
+        hits.append(
+            SearchHit(
+                request_id=rid,
+                score=scores.get(rid, 0.0),
+                ts=d["ts"],
+                customer=d["customer"],
+                template=d["template"],
+                status_code=d["status_code"],
+                latency_ms=d["latency_ms"],
+                snippet=_snippet(d["response"] or d["prompt"] or "", words),
+                matched=matched.get(rid, []),
+            )
+        )
     return hits
 
 

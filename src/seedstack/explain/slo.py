@@ -20,7 +20,14 @@ from ..config import Settings
 from ..config.observability import SLOObjective
 from ..store import Store
 
-__all__ = ["RECOMMENDATION", "SLOCollector", "SLOStatus", "check_slos", "evaluate_slos", "latency_percentiles"]
+__all__ = [
+    "RECOMMENDATION",
+    "SLOCollector",
+    "SLOStatus",
+    "check_slos",
+    "evaluate_slos",
+    "latency_percentiles",
+]
 
 log = logging.getLogger("seedstack.slo")
 
@@ -72,7 +79,8 @@ def _counts(store: Store, obj: SLOObjective, threshold: float | None, since: flo
     bad_params = [threshold] if obj.kind == "latency" else []
     row = store.query_one(
         f"SELECT COUNT(*), SUM(CASE WHEN {bad} THEN 1 ELSE 0 END) FROM requests WHERE {where}",
-        [*bad_params, since, *params])
+        [*bad_params, since, *params],
+    )
     return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
 
 
@@ -88,7 +96,9 @@ def _evidence(store: Store, obj: SLOObjective, threshold: float, since: float) -
     where, params = _scope(obj, threshold)
     rows = store.query(
         f"SELECT queue_ms, ttft_ms, latency_ms, upstream_ms, upstream_model FROM requests WHERE {where} "
-        "AND latency_ms > ? ORDER BY latency_ms DESC LIMIT 5000", [since, *params, threshold])
+        "AND latency_ms > ? ORDER BY latency_ms DESC LIMIT 5000",
+        [since, *params, threshold],
+    )
     if not rows:
         return {}
     arr = np.array([[r[0] or 0.0, r[1] or 0.0, r[2] or 0.0, r[3] or 0.0] for r in rows], dtype=float)
@@ -100,14 +110,20 @@ def _evidence(store: Store, obj: SLOObjective, threshold: float, since: float) -
     top = sorted(models.items(), key=lambda kv: -kv[1])[:3]
     return {
         "slow_requests_examined": len(rows),
-        "median_of_slow": {"queue_ms": round(queue, 1), "ttft_ms": round(ttft, 1),
-                           "generation_ms": round(gen, 1), "total_ms": round(total, 1)},
+        "median_of_slow": {
+            "queue_ms": round(queue, 1),
+            "ttft_ms": round(ttft, 1),
+            "generation_ms": round(gen, 1),
+            "total_ms": round(total, 1),
+        },
         "upstream_share": round(upstream / total, 3) if total else None,
         "models": [{"upstream_model": m, "slow_requests": c} for m, c in top],
-        "reading": ("most of the slow requests' time is spent in the model (prefill + decode), not in queueing "
-                    "or the gateway: a smaller/quantized model or speculative decoding cuts it without new GPUs")
-        if total and (ttft + gen) >= 0.7 * total else
-        "queueing dominates the slow requests: check concurrency limits before buying hardware",
+        "reading": (
+            "most of the slow requests' time is spent in the model (prefill + decode), not in queueing "
+            "or the gateway: a smaller/quantized model or speculative decoding cuts it without new GPUs"
+        )
+        if total and (ttft + gen) >= 0.7 * total
+        else "queueing dominates the slow requests: check concurrency limits before buying hardware",
     }
 
 
@@ -125,24 +141,42 @@ def evaluate_slos(store: Store, settings: Settings, *, now: float | None = None)
         ratio = (total - bad) / total if total else None
         burn = (b1 / t1) / allowed if t1 else None
         status = SLOStatus(
-            name=obj.name, kind=obj.kind, window_hours=obj.window_hours, target=obj.target, total=total, bad=bad,
-            objective=(f"p{round(obj.target * 100, 3):g} latency ≤ {threshold:g} ms" if obj.kind == "latency"
-                       else f"≤ {allowed * 100:.3g}% 5xx errors"),
-            good_ratio=ratio, met=None if ratio is None else ratio >= obj.target,
+            name=obj.name,
+            kind=obj.kind,
+            window_hours=obj.window_hours,
+            target=obj.target,
+            total=total,
+            bad=bad,
+            objective=(
+                f"p{round(obj.target * 100, 3):g} latency ≤ {threshold:g} ms"
+                if obj.kind == "latency"
+                else f"≤ {allowed * 100:.3g}% 5xx errors"
+            ),
+            good_ratio=ratio,
+            met=None if ratio is None else ratio >= obj.target,
             budget_remaining=None if ratio is None else round(1.0 - (bad / total) / allowed, 4),
             burn_rate_1h=None if burn is None else round(burn, 2),
             alert=bool(burn is not None and t1 >= _MIN_EVENTS_FOR_ALERT and burn >= obs.burn_rate_alert),
         )
         if obj.kind == "latency":
             where, params = _scope(obj, threshold)
-            lat = np.array([r[0] for r in store.query(f"SELECT latency_ms FROM requests WHERE {where}",
-                                                      [since, *params])], dtype=float)
+            lat = np.array(
+                [
+                    r[0]
+                    for r in store.query(f"SELECT latency_ms FROM requests WHERE {where}", [since, *params])
+                ],
+                dtype=float,
+            )
             pct = latency_percentiles(lat)
             status.p50_ms, status.p95_ms, status.p99_ms = pct["p50_ms"], pct["p95_ms"], pct["p99_ms"]
             if status.p99_ms is not None and status.p99_ms > threshold:
                 status.recommendation = RECOMMENDATION
-                status.evidence = {"p99_ms": status.p99_ms, "threshold_ms": threshold, "requests": total,
-                                   **_evidence(store, obj, threshold, since)}
+                status.evidence = {
+                    "p99_ms": status.p99_ms,
+                    "threshold_ms": threshold,
+                    "requests": total,
+                    **_evidence(store, obj, threshold, since),
+                }
         out.append(status)
     return out
 
@@ -152,9 +186,14 @@ def check_slos(store: Store, settings: Settings, *, now: float | None = None) ->
     statuses = evaluate_slos(store, settings, now=now)
     for s in statuses:
         if s.alert:
-            log.warning("SLO %s is burning its error budget %.1fx too fast over the last hour (%s); "
-                        "budget remaining %.1f%%", s.name, s.burn_rate_1h or 0.0, s.objective,
-                        100 * (s.budget_remaining or 0.0))
+            log.warning(
+                "SLO %s is burning its error budget %.1fx too fast over the last hour (%s); "
+                "budget remaining %.1f%%",
+                s.name,
+                s.burn_rate_1h or 0.0,
+                s.objective,
+                100 * (s.budget_remaining or 0.0),
+            )
     return statuses
 
 
@@ -171,10 +210,15 @@ class SLOCollector:
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
 
-        good = GaugeMetricFamily("seedstack_slo_good_ratio", "share of good requests in the SLO window", labels=["slo"])
-        budget = GaugeMetricFamily("seedstack_slo_error_budget_remaining", "1 = untouched, 0 = spent", labels=["slo"])
-        burn = GaugeMetricFamily("seedstack_slo_burn_rate_1h", "error budget burn rate over the last hour",
-                                 labels=["slo"])
+        good = GaugeMetricFamily(
+            "seedstack_slo_good_ratio", "share of good requests in the SLO window", labels=["slo"]
+        )
+        budget = GaugeMetricFamily(
+            "seedstack_slo_error_budget_remaining", "1 = untouched, 0 = spent", labels=["slo"]
+        )
+        burn = GaugeMetricFamily(
+            "seedstack_slo_burn_rate_1h", "error budget burn rate over the last hour", labels=["slo"]
+        )
         alert = GaugeMetricFamily("seedstack_slo_alert", "1 while the burn-rate alert fires", labels=["slo"])
         for s in check_slos(self._store, self._settings):
             if s.good_ratio is not None:

@@ -16,8 +16,10 @@ from .payload import Decryptor, load_payload
 
 __all__ = ["TraceStep", "load_trace", "tool_steps"]
 
-_CALL_COLS = ("id, ts, trace_id, parent_id, endpoint, alias, upstream_model, status_code, latency_ms, "
-              "tokens_in, tokens_out, cost_usd, template, payload_kept")
+_CALL_COLS = (
+    "id, ts, trace_id, parent_id, endpoint, alias, upstream_model, status_code, latency_ms, "
+    "tokens_in, tokens_out, cost_usd, template, payload_kept"
+)
 
 
 @dataclass
@@ -33,9 +35,17 @@ class TraceStep:
     children: list[TraceStep] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "label": self.label, "request_id": self.request_id, "ts": self.ts,
-                "status_code": self.status_code, "latency_ms": self.latency_ms, "cost_usd": self.cost_usd,
-                "detail": self.detail, "children": [c.to_dict() for c in self.children]}
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "request_id": self.request_id,
+            "ts": self.ts,
+            "status_code": self.status_code,
+            "latency_ms": self.latency_ms,
+            "cost_usd": self.cost_usd,
+            "detail": self.detail,
+            "children": [c.to_dict() for c in self.children],
+        }
 
 
 def _short(value: Any, n: int = 120) -> str:
@@ -60,10 +70,17 @@ def tool_steps(payload: dict[str, Any] | None) -> list[TraceStep]:
             continue
         for call in msg.get("tool_calls") or []:
             fn = (call or {}).get("function") or {}
-            steps.append(TraceStep("tool_call", f"{fn.get('name', '?')}({_short(fn.get('arguments', ''), 80)})",
-                                   detail=call.get("id")))
+            steps.append(
+                TraceStep(
+                    "tool_call",
+                    f"{fn.get('name', '?')}({_short(fn.get('arguments', ''), 80)})",
+                    detail=call.get("id"),
+                )
+            )
         if msg.get("role") == "tool":
-            steps.append(TraceStep("tool_result", _short(msg.get("content", "")), detail=msg.get("tool_call_id")))
+            steps.append(
+                TraceStep("tool_result", _short(msg.get("content", "")), detail=msg.get("tool_call_id"))
+            )
     return steps
 
 
@@ -80,9 +97,16 @@ def load_trace(store: Store, trace_id: str, *, decrypt: Decryptor | None = None)
         label = f"{r['endpoint']} {r['alias'] or ''}".strip()
         if r["upstream_model"]:
             label += f" → {r['upstream_model']}"
-        step = TraceStep("call", label, request_id=r["id"], ts=r["ts"], status_code=r["status_code"],
-                         latency_ms=r["latency_ms"], cost_usd=r["cost_usd"],
-                         detail=f"{r['tokens_in'] or 0}→{r['tokens_out'] or 0} tokens")
+        step = TraceStep(
+            "call",
+            label,
+            request_id=r["id"],
+            ts=r["ts"],
+            status_code=r["status_code"],
+            latency_ms=r["latency_ms"],
+            cost_usd=r["cost_usd"],
+            detail=f"{r['tokens_in'] or 0}→{r['tokens_out'] or 0} tokens",
+        )
         if r["payload_kept"]:
             try:
                 step.children.extend(tool_steps(load_payload(store, r["id"], decrypt=decrypt)))

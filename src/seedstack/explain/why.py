@@ -21,8 +21,20 @@ from .traces import load_trace
 __all__ = ["explain_request", "latency_breakdown"]
 
 _JSON_COLS = ("tags", "route", "guard", "params", "metadata")
-_PARAM_KEYS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "stop", "tools",
-               "tool_choice", "response_format", "n", "presence_penalty", "frequency_penalty")
+_PARAM_KEYS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "seed",
+    "stop",
+    "tools",
+    "tool_choice",
+    "response_format",
+    "n",
+    "presence_penalty",
+    "frequency_penalty",
+)
 
 
 def latency_breakdown(rec: dict[str, Any]) -> dict[str, float | None]:
@@ -33,8 +45,14 @@ def latency_breakdown(rec: dict[str, Any]) -> dict[str, float | None]:
     generation = None
     if total is not None and ttft is not None:
         generation = max(0.0, total - ttft - (queue or 0.0))
-    return {"queue_ms": queue, "ttft_ms": ttft, "generation_ms": generation, "total_ms": total,
-            "upstream_ms": rec.get("upstream_ms"), "overhead_ms": rec.get("overhead_ms")}
+    return {
+        "queue_ms": queue,
+        "ttft_ms": ttft,
+        "generation_ms": generation,
+        "total_ms": total,
+        "upstream_ms": rec.get("upstream_ms"),
+        "overhead_ms": rec.get("overhead_ms"),
+    }
 
 
 def _lineage(store: Store, rec: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +94,8 @@ def _similar(store: Store, rec: dict[str, Any], limit: int = 5, scan: int = 20_0
         params.append(rec["template"])
     rows = store.query(
         f"SELECT request_id, vec FROM obs_docs WHERE {where} AND vec IS NOT NULL ORDER BY ts DESC LIMIT ?",
-        [*params, scan])
+        [*params, scan],
+    )
     rows = [r for r in rows if len(r[1]) == dim]
     if not rows:
         return []
@@ -84,9 +103,13 @@ def _similar(store: Store, rec: dict[str, Any], limit: int = 5, scan: int = 20_0
     order = np.argsort(-sims)[:limit]
     ids = [rows[i][0] for i in order]
     marks = ",".join("?" * len(ids))
-    info = {d["id"]: d for d in store.query_dicts(
-        f"SELECT id, ts, status_code, latency_ms, cost_usd, error_class, customer FROM requests WHERE id IN ({marks})",
-        ids)}
+    info = {
+        d["id"]: d
+        for d in store.query_dicts(
+            f"SELECT id, ts, status_code, latency_ms, cost_usd, error_class, customer FROM requests WHERE id IN ({marks})",
+            ids,
+        )
+    }
     out = []
     for i in order:
         rid = rows[i][0]
@@ -120,8 +143,11 @@ def explain_request(store: Store, request_id: str, *, decrypt: Decryptor | None 
         payload.update(sampled=True, request=body.get("request"), response=body.get("response"))
     elif "error" not in payload:
         payload["sampled"] = False
-        payload["note"] = ("payload not sampled: only metadata was kept for this request"
-                           if not rec.get("payload_kept") else "payload expired (payload retention) or not yet written")
+        payload["note"] = (
+            "payload not sampled: only metadata was kept for this request"
+            if not rec.get("payload_kept")
+            else "payload expired (payload retention) or not yet written"
+        )
 
     trace: list[dict[str, Any]] = []
     if rec.get("trace_id"):
@@ -137,22 +163,40 @@ def explain_request(store: Store, request_id: str, *, decrypt: Decryptor | None 
         "customer": rec.get("customer"),
         "key_id": rec.get("key_id"),
         "tags": rec.get("tags") or [],
-        "status": {"code": rec["status_code"], "error_class": rec.get("error_class"),
-                   "error_message": rec.get("error_message")},
-        "template": {"name": rec.get("template"), "version": rec.get("template_version"),
-                     "variables": meta.get("template_vars") if isinstance(meta, dict) else None},
-        "metadata": {k: v for k, v in meta.items() if k != "template_vars"} if isinstance(meta, dict) else meta,
-        "params": {k: params[k] for k in _PARAM_KEYS if k in params} | {
-            k: v for k, v in params.items() if k not in _PARAM_KEYS},
-        "model": {"alias": rec.get("alias"), "backend": rec.get("backend"), "provider": rec.get("provider"),
-                  "upstream_model": rec.get("upstream_model"), "model_version": rec.get("model_version"),
-                  "simulated": bool(rec.get("simulated")), "stream": bool(rec.get("stream"))},
+        "status": {
+            "code": rec["status_code"],
+            "error_class": rec.get("error_class"),
+            "error_message": rec.get("error_message"),
+        },
+        "template": {
+            "name": rec.get("template"),
+            "version": rec.get("template_version"),
+            "variables": meta.get("template_vars") if isinstance(meta, dict) else None,
+        },
+        "metadata": {k: v for k, v in meta.items() if k != "template_vars"}
+        if isinstance(meta, dict)
+        else meta,
+        "params": {k: params[k] for k in _PARAM_KEYS if k in params}
+        | {k: v for k, v in params.items() if k not in _PARAM_KEYS},
+        "model": {
+            "alias": rec.get("alias"),
+            "backend": rec.get("backend"),
+            "provider": rec.get("provider"),
+            "upstream_model": rec.get("upstream_model"),
+            "model_version": rec.get("model_version"),
+            "simulated": bool(rec.get("simulated")),
+            "stream": bool(rec.get("stream")),
+        },
         "route": rec.get("route") or [],
         "guard": rec.get("guard") or [],
         "latency": latency_breakdown(rec),
-        "usage": {"tokens_in": rec.get("tokens_in"), "tokens_out": rec.get("tokens_out"),
-                  "tokens_cached": rec.get("tokens_cached"), "tokens_reasoning": rec.get("tokens_reasoning"),
-                  "cost_usd": rec.get("cost_usd")},
+        "usage": {
+            "tokens_in": rec.get("tokens_in"),
+            "tokens_out": rec.get("tokens_out"),
+            "tokens_cached": rec.get("tokens_cached"),
+            "tokens_reasoning": rec.get("tokens_reasoning"),
+            "cost_usd": rec.get("cost_usd"),
+        },
         "payload": payload,
         "trace": {"trace_id": rec.get("trace_id"), "parent_id": rec.get("parent_id"), "steps": trace},
         "lineage": _lineage(store, rec),
