@@ -7,6 +7,7 @@ search is never silently incomplete.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..telemetry.record import RequestRecord
 from .embed import Embedder, HashedNgramEmbedder, quantize
 from .payload import Decryptor, load_payload, payload_texts
 
-__all__ = ["index_payloads", "index_rows", "sync_index"]
+__all__ = ["PayloadIndexSink", "index_payloads", "index_rows", "sync_index"]
 
 _MAX_TEXT = 8000  # characters of prompt/response indexed: complaints match the gist, not page 40
 _DOC_SQL = (
@@ -114,3 +115,34 @@ def sync_index(
         total += added
         if added == 0 or len(missing) < batch:
             return total
+
+
+class PayloadIndexSink:
+    """A recorder sink: indexes kept payloads in batches on the recorder's writer thread.
+
+    Records arrive one by one after their batch is written; indexing them one by one would cost a
+    transaction each, so they are buffered and indexed ``batch`` at a time (and on shutdown).
+    ``sync_index`` before each search picks up any still in the buffer's window.
+    """
+
+    def __init__(self, store: Store, *, batch: int = 500, embedder: Embedder | None = None) -> None:
+        self._store = store
+        self._batch = batch
+        self._embedder = embedder or HashedNgramEmbedder()
+        self._buf: list[RequestRecord] = []
+        self._last = time.monotonic()
+
+    def submit(self, record: RequestRecord) -> None:
+        if record.payload_kept and record.payload is not None:
+            self._buf.append(record)
+        if len(self._buf) >= self._batch or (self._buf and time.monotonic() - self._last > 2.0):
+            self.flush()
+
+    def flush(self) -> None:
+        self._last = time.monotonic()
+        buf, self._buf = self._buf, []
+        if buf:
+            index_payloads(self._store, buf, self._embedder)
+
+    def shutdown(self) -> None:
+        self.flush()

@@ -1,0 +1,180 @@
+"""OTLP export of request records as OpenTelemetry GenAI spans (the ``[otel]`` extra).
+
+The recorder hands each finished record to ``OTLPSink.submit`` on its writer thread, after the
+request has been answered; the span is built from the record (start = request start, end = start +
+latency) and queued to the SDK's ``BatchSpanProcessor``, which exports in the background. Nothing
+here runs on the request path, and a dead collector only drops spans, never requests.
+
+Attributes follow the GenAI semantic conventions (``gen_ai.*``); what the conventions have no name
+for (cost, guard verdicts, route, template) goes in ``seedstack.*``. Prompt and completion text is
+attached only to sampled requests (``gen_ai.input.messages`` / ``gen_ai.output.messages``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from typing import Any
+
+import orjson
+
+from ..config.observability import OTLPConfig
+from ..errors import MissingExtraError
+from .record import RequestRecord
+
+__all__ = ["OTLPSink", "span_attributes"]
+
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+_HEX16 = re.compile(r"^[0-9a-f]{16}$")
+_OPERATION = {"chat": "chat", "completions": "text_completion", "embeddings": "embeddings"}
+
+
+def _id(value: str, bits: int) -> int:
+    """A stable non-zero id for ids that are not already W3C hex (our own request ids)."""
+    pattern = _HEX32 if bits == 128 else _HEX16
+    if pattern.match(value) and int(value, 16):
+        return int(value, 16)
+    digest = hashlib.blake2b(value.encode(), digest_size=bits // 8).digest()
+    return int.from_bytes(digest, "big") or 1
+
+
+def _finish_reasons(payload: dict[str, Any] | None) -> list[str]:
+    resp = (payload or {}).get("response") or {}
+    if not isinstance(resp, dict):
+        return []
+    if resp.get("finish_reason"):
+        return [str(resp["finish_reason"])]
+    return [str(c["finish_reason"]) for c in resp.get("choices") or [] if isinstance(c, dict) and c.get("finish_reason")]
+
+
+def span_attributes(record: RequestRecord, *, include_payloads: bool = True) -> dict[str, Any]:
+    """The span's attributes: GenAI conventions first, seedstack extras under ``seedstack.*``."""
+    params = record.params or {}
+    attrs: dict[str, Any] = {
+        "gen_ai.operation.name": _OPERATION.get(record.endpoint, record.endpoint),
+        "gen_ai.provider.name": record.provider or "unknown",
+        "gen_ai.request.model": record.alias or "",
+        "gen_ai.response.model": record.upstream_model or "",
+        "gen_ai.response.id": record.id,
+        "seedstack.request_id": record.id,
+        "seedstack.status_code": record.status_code,
+        "seedstack.simulated": record.simulated,
+        "seedstack.stream": record.stream,
+        "seedstack.payload.sampled": bool(record.payload_kept and record.payload is not None),
+    }
+    for key, name in (("temperature", "gen_ai.request.temperature"), ("max_tokens", "gen_ai.request.max_tokens"),
+                      ("top_p", "gen_ai.request.top_p"), ("seed", "gen_ai.request.seed")):
+        if isinstance(params.get(key), int | float) and not isinstance(params.get(key), bool):
+            attrs[name] = params[key]
+    optional = {
+        "gen_ai.usage.input_tokens": record.tokens_in,
+        "gen_ai.usage.output_tokens": record.tokens_out,
+        "gen_ai.response.time_to_first_chunk": record.ttft_ms / 1000 if record.ttft_ms is not None else None,
+        "server.address": record.backend,
+        "error.type": record.error_class,
+        "seedstack.cost_usd": record.cost_usd,
+        "seedstack.customer": record.customer,
+        "seedstack.key_id": record.key_id,
+        "seedstack.template": record.template,
+        "seedstack.template_version": record.template_version,
+        "seedstack.model_version": record.model_version,
+        "seedstack.latency.queue_ms": record.queue_ms,
+        "seedstack.latency.ttft_ms": record.ttft_ms,
+        "seedstack.latency.total_ms": record.latency_ms,
+        "seedstack.latency.overhead_ms": record.overhead_ms,
+    }
+    attrs.update({k: v for k, v in optional.items() if v is not None})
+    if record.tags:
+        attrs["seedstack.tags"] = list(record.tags)
+    if record.route:
+        attrs["seedstack.route"] = orjson.dumps([a.to_dict() for a in record.route]).decode()
+        attrs["seedstack.route.attempts"] = len(record.route)
+    if record.guard:
+        attrs["seedstack.guard.verdicts"] = orjson.dumps(record.guard).decode()
+        acted = [g for g in record.guard if g.get("action") not in (None, "allow", "pass")]
+        attrs["seedstack.guard.actions"] = [f"{g.get('detector')}:{g.get('action')}" for g in acted]
+        attrs["seedstack.guard.blocked"] = any(g.get("action") == "block" for g in record.guard)
+    reasons = _finish_reasons(record.payload)
+    if reasons:
+        attrs["gen_ai.response.finish_reasons"] = reasons
+    if include_payloads and record.payload_kept and record.payload is not None:
+        req = record.payload.get("request") or {}
+        messages = req.get("messages") if isinstance(req, dict) else None
+        attrs["gen_ai.input.messages"] = orjson.dumps(messages if messages is not None else req).decode()
+        attrs["gen_ai.output.messages"] = orjson.dumps(record.payload.get("response")).decode()
+    return attrs
+
+
+class OTLPSink:
+    """A recorder sink that exports each record as one span over OTLP/HTTP, batched off the path."""
+
+    def __init__(self, config: OTLPConfig, *, exporter: Any = None) -> None:
+        try:
+            from opentelemetry.context import Context
+            from opentelemetry.sdk.resources import Resource
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+            from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+            from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusCode, TraceFlags
+            from opentelemetry.trace.propagation import set_span_in_context
+        except ImportError:
+            raise MissingExtraError("OTLP export", "otel") from None
+        if exporter is None:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            headers = {k: v.get_secret_value() for k, v in config.headers.items()}
+            exporter = OTLPSpanExporter(endpoint=config.endpoint, headers=headers or None, timeout=config.timeout_s)
+        self._config = config
+        self._lock = threading.Lock()
+        self._next: tuple[int, int] | None = None  # (trace id, span id) for the span being started
+        sink = self
+
+        class _RecordIds(RandomIdGenerator):
+            """Span and trace ids come from the record, so children find their parents."""
+
+            def generate_span_id(self) -> int:
+                return sink._next[1] if sink._next else super().generate_span_id()
+
+            def generate_trace_id(self) -> int:
+                return sink._next[0] if sink._next else super().generate_trace_id()
+
+        self._provider = TracerProvider(
+            resource=Resource.create({"service.name": config.service_name}), id_generator=_RecordIds()
+        )
+        self._provider.add_span_processor(BatchSpanProcessor(
+            exporter, schedule_delay_millis=1000, max_queue_size=50_000, max_export_batch_size=512
+        ))
+        self._tracer = self._provider.get_tracer("seedstack")
+        self._ctx = (Context, NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context)
+        self._kind = SpanKind.CLIENT
+        self._error = StatusCode.ERROR
+
+    def submit(self, record: RequestRecord) -> None:
+        Context, NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context = self._ctx
+        trace_id = _id(record.trace_id or record.id, 128)
+        parent = None
+        if record.trace_id and record.parent_id:
+            parent_ctx = SpanContext(trace_id, _id(record.parent_id, 64), is_remote=True,
+                                     trace_flags=TraceFlags(TraceFlags.SAMPLED))
+            parent = set_span_in_context(NonRecordingSpan(parent_ctx), Context())
+        start_ns = int(record.ts * 1e9)
+        end_ns = start_ns + int((record.latency_ms or 0.0) * 1e6)
+        attrs = span_attributes(record, include_payloads=self._config.include_payloads)
+        name = f"{attrs['gen_ai.operation.name']} {record.alias or ''}".strip()
+        with self._lock:
+            self._next = (trace_id, _id(record.id, 64))
+            try:
+                span = self._tracer.start_span(name, context=parent or Context(), kind=self._kind,
+                                               attributes=attrs, start_time=start_ns)
+            finally:
+                self._next = None
+        if record.status_code >= 500 or record.error_class:
+            span.set_status(self._error, record.error_message or record.error_class or "")
+        span.end(end_time=end_ns)
+
+    def force_flush(self, timeout_millis: int = 10_000) -> bool:
+        return bool(self._provider.force_flush(timeout_millis))
+
+    def shutdown(self) -> None:
+        self._provider.shutdown()
