@@ -36,18 +36,19 @@ def bursty(rng: np.random.Generator, n_gpu: int, n_min: int) -> np.ndarray:
 
 
 def calibrate(bp: np.ndarray, target_bp: int) -> np.ndarray:
-    """Shift values (within 0..10000) until the mean is exactly ``target_bp``."""
+    """Shift values (within 0..10000) so the mean is exactly ``target_bp``: each minute moves in
+    proportion to its headroom, then the rounding remainder moves one basis point at a time."""
     flat = bp.reshape(-1).copy()
     diff = target_bp * flat.size - int(flat.sum())
-    step = np.sign(diff)
-    # spread the difference evenly first, then the remainder one basis point at a time
-    while diff != 0:
-        room = (10000 - flat) if step > 0 else flat
-        movable = np.flatnonzero(room > 0)
-        per = max(1, min(abs(diff) // len(movable), int(room[movable].min())))
-        take = movable[: min(len(movable), abs(diff) // per)] if abs(diff) >= per else movable[:abs(diff)]
-        flat[take] += step * per
-        diff -= step * per * len(take)
+    if diff == 0:
+        return bp
+    step = 1 if diff > 0 else -1
+    room = (10000 - flat) if step > 0 else flat
+    flat += step * np.floor(room * (abs(diff) / int(room.sum()))).astype(np.int64)
+    diff = target_bp * flat.size - int(flat.sum())
+    room = (10000 - flat) if step > 0 else flat
+    flat[np.flatnonzero(room > 0)[: abs(diff)]] += step
+    assert int(flat.sum()) == target_bp * flat.size
     return flat.reshape(bp.shape)
 
 
