@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from ..gateway.keys import ROLES, create_key, list_keys, revoke_key
 from ._common import ConfigOption, console, friendly_errors, open_cli_store, settings_from
@@ -54,7 +54,8 @@ def list_(
     """List keys (never their secrets)."""
     with open_cli_store(settings_from(config)) as store:
         keys = list_keys(store, include_revoked=all_)
-    table = Table("id", "name", "prefix", "role", "models", "rpm", "tpm", "budget $/day", "customer", "revoked")
+    table = Table("name", "prefix", "role", "models", "rpm", "tpm", "budget $/day", "customer", "revoked")
+    table.columns.insert(0, Column("id", no_wrap=True))
     for k in keys:
         table.add_row(k.id, k.name, k.prefix + "…", k.role, ",".join(k.models) if k.models else "*",
                       _opt(k.rpm), _opt(k.tpm), _opt(k.budget_usd_day), k.customer or "", "yes" if k.revoked_at else "")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from ..errors import InvalidRequestError
 from ._common import ConfigOption, console, friendly_errors, open_cli_store, settings_from
@@ -68,8 +68,8 @@ def requests_cmd(
         for r in rows:
             typer.echo(orjson.dumps(r).decode())
         return
-    table = Table("time (UTC)", "request id", "key", "model", "backend", "in", "out", "cost $", "TTFT ms",
-                  "latency ms", "status")
+    table = Table("time (UTC)", Column("request id", no_wrap=True), "key", "model", "backend", "in", "out",
+                  "cost $", "TTFT ms", "latency ms", "status")
     for r in rows:
         table.add_row(
             time.strftime("%m-%d %H:%M:%S", time.gmtime(r["ts"])), r["id"], r["key_id"] or "", r["alias"] or "",

@@ -55,7 +55,9 @@ class RedisLimiter(Limiter):
         except ImportError:
             raise MissingExtraError("the Redis limiter", "redis") from None
         self._errors: tuple[type[BaseException], ...] = (RedisError, OSError)
-        self._client: Any = aioredis.Redis.from_url(url)
+        # A blocking pool: a burst of requests waits for a connection instead of failing.
+        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=10)
+        self._client: Any = aioredis.Redis(connection_pool=pool)
         self._reserve_script = self._client.register_script(_RESERVE)
         self._settle_script = self._client.register_script(_SETTLE)
         self.prefix = prefix
