@@ -8,7 +8,7 @@ from seedstack.cli.main import app
 from seedstack.explain.demo import insert_records, synthetic_records
 from seedstack.store import open_store
 
-from .obs_records import COMPLAINT_ID, NOW, complaint_record, make_record
+from .obs_records import COMPLAINT_ID, NOW, chat_payload, complaint_record, make_record
 
 runner = CliRunner()
 
@@ -80,3 +80,29 @@ def test_expected_failures_are_one_line_without_traceback(cli_store, args, messa
     res = runner.invoke(app, args, env={"COLUMNS": "300"})
     assert res.exit_code == 1
     assert message in res.output and "Traceback" not in res.output
+
+
+def test_why_and_search_open_payloads_sealed_by_the_data_keyring(cli_store):
+    from seedstack.config import load_settings
+    from seedstack.crypto import DataKeyring
+
+    ring = DataKeyring.from_settings(load_settings())
+    body = ring.encrypt(
+        orjson.dumps(chat_payload("my parcel never came", "We shipped the sealed parcel on Monday"))
+    )
+    with open_store(cli_store) as s:
+        insert_records(s, [make_record("req_sealed", payload_kept=True, customer="sealco")], index=False)
+        s.execute(
+            "INSERT INTO payloads (request_id, ts, body, key_ref) VALUES (?, ?, ?, ?)",
+            ("req_sealed", NOW, body, ring.key_id_of(body)),
+        )
+        assert b"sealed parcel" not in bytes(
+            s.query_one("SELECT body FROM payloads WHERE request_id = 'req_sealed'")[0]
+        )
+    res = runner.invoke(app, ["why", "req_sealed", "--json"])
+    assert res.exit_code == 0, res.output
+    assert (
+        "sealed parcel" in orjson.loads(res.output)["payload"]["response"]["choices"][0]["message"]["content"]
+    )
+    res = runner.invoke(app, ["search", "parcel shipped", "--customer", "sealco", "--json"])
+    assert [h["request_id"] for h in orjson.loads(res.output)] == ["req_sealed"]

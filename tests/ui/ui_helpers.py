@@ -28,7 +28,8 @@ ARTIFACTS = (
 
 def add_key(store: Any, key: str, role: str, *, revoked: bool = False) -> None:
     store.execute(
-        "INSERT INTO api_keys (id, name, hash, prefix, role, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO api_keys (id, name, hash, prefix, role, created_at, revoked_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             f"key_{role}_{revoked}",
             role,

@@ -24,6 +24,7 @@ from ..explain import (
     sync_index,
 )
 from ..explain.embed import make_embedder
+from ..explain.payload import keyring_decryptor
 from ..explain.traces import TraceStep
 from ._common import ConfigOption, console, friendly_errors, open_cli_store, settings_from
 
@@ -194,7 +195,7 @@ def why(request_id: str, config: ConfigOption = None, as_json: JsonOption = Fals
     """The whole story of one request: payloads, template, params, route, guard, latency, cost, trace."""
     settings = settings_from(config)
     with open_cli_store(settings) as store:
-        story = explain_request(store, request_id)
+        story = explain_request(store, request_id, decrypt=keyring_decryptor(settings))
     _dump(story) if as_json else render_why(story)
 
 
@@ -234,7 +235,7 @@ def search_cmd(
     cfg = settings.observability.search
     embedder = make_embedder(cfg.embedder, cfg.sentence_model)
     with open_cli_store(settings) as store:
-        sync_index(store, embedder=embedder)
+        sync_index(store, embedder=embedder, decrypt=keyring_decryptor(settings))
         hits = search(store, query, filters, limit=limit, embedder=embedder, max_scan=cfg.max_scan)
     if as_json:
         _dump([h.to_dict() for h in hits])
@@ -280,7 +281,7 @@ def traces_show(trace_id: str, config: ConfigOption = None, as_json: JsonOption 
     """Print a trace as a tree: calls nested by parent, tool calls and results as steps."""
     settings = settings_from(config)
     with open_cli_store(settings) as store:
-        steps: list[TraceStep] = load_trace(store, trace_id)
+        steps: list[TraceStep] = load_trace(store, trace_id, decrypt=keyring_decryptor(settings))
     data = [s.to_dict() for s in steps]
     _dump(data) if as_json else console.print(_trace_tree(trace_id, data))
 
@@ -349,7 +350,8 @@ def slo(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     for s in statuses:
         if s.recommendation:
             console.print(
-                f"[bold yellow]{s.name}:[/] p99 {s.p99_ms} ms is above {s.evidence.get('threshold_ms'):g} ms: "
+                f"[bold yellow]{s.name}:[/] p99 {s.p99_ms} ms is above "
+                f"{s.evidence.get('threshold_ms'):g} ms: "
                 f"[bold]{s.recommendation}[/]."
             )
             console.print_json(orjson.dumps(s.evidence).decode())
@@ -365,7 +367,7 @@ def drift(
     """Prompt drift per template: recent inputs vs the baseline window (length, meaning, wording)."""
     settings = settings_from(config)
     with open_cli_store(settings) as store:
-        sync_index(store)
+        sync_index(store, decrypt=keyring_decryptor(settings))
         res = detect_drift(store, settings.observability.drift, template=template)
     if as_json:
         _dump([r.to_dict() for r in res])

@@ -92,7 +92,9 @@ class OTLPConfig(BaseModel):
         default_factory=dict, description="e.g. an auth header for a hosted collector"
     )
     service_name: str = "seedstack-gateway"
-    timeout_s: float = Field(5.0, gt=0, le=60, description="per export call; a dead collector costs at most this")
+    timeout_s: float = Field(
+        5.0, gt=0, le=60, description="per export call; a dead collector costs at most this"
+    )
     include_payloads: bool = Field(
         True, description="attach prompt/completion text to spans of sampled requests"
     )

@@ -171,7 +171,7 @@ def synthetic_records(
         user = _fill(rng.choice(users), slots)
         answer = _fill(rng.choice(answers), slots)
         keep = status >= 400 or rng.random() < payload_rate
-        params = {
+        params: dict[str, Any] = {
             "temperature": rng.choice([0.0, 0.2, 0.7]),
             "max_tokens": rng.choice([256, 512, 1024]),
             "seed": rng.choice([None, 42]),

@@ -2,8 +2,8 @@
 
 Per template, the recent window is compared with the baseline window just before it on three
 signals, each scaled to [0, 1]:
-- length: the two-sample Kolmogorov–Smirnov statistic of ``tokens_in`` (100% of metadata);
-- meaning: 1 − cosine between the mean embeddings of sampled prompts (centroid shift);
+- length: the two-sample Kolmogorov-Smirnov statistic of ``tokens_in`` (100% of metadata);
+- meaning: 1 - cosine between the mean embeddings of sampled prompts (centroid shift);
 - wording: the share of the recent window's top 20 words that are not among the baseline's top 50.
 The drift score is the largest of the three, so one strong signal is enough to flag a template.
 """

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from hashlib import blake2b
+from itertools import pairwise
 from typing import Protocol
 
 import numpy as np
@@ -79,7 +80,7 @@ class HashedNgramEmbedder:
             for w in words:
                 for i, s in self._word_features(w, cache):
                     vec[i] += s
-            for a, b in zip(words, words[1:], strict=False):
+            for a, b in pairwise(words):
                 key = a + " " + b
                 hit = bigram_cache.get(key)
                 if hit is None:

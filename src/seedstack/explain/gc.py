@@ -51,7 +51,8 @@ def collect_garbage(
         def run(tx: Tx) -> None:
             if fts:
                 tx.execute(
-                    f"DELETE FROM obs_fts WHERE request_id IN (SELECT request_id FROM obs_docs WHERE {p_where})",
+                    f"DELETE FROM obs_fts WHERE request_id IN "
+                    f"(SELECT request_id FROM obs_docs WHERE {p_where})",
                     (p_cut, m_cut),
                 )
             tx.execute(f"DELETE FROM obs_docs WHERE {p_where}", (p_cut, m_cut))

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import SeedstackError
 from ..store import Store
 from ..telemetry.record import RequestRecord
 from .embed import Embedder, HashedNgramEmbedder, quantize
@@ -96,7 +96,8 @@ def sync_index(
     total = 0
     while True:
         missing = store.query_dicts(
-            "SELECT p.request_id, r.ts, r.customer, r.key_id, r.alias, r.template, r.status_code, r.latency_ms "
+            "SELECT p.request_id, r.ts, r.customer, r.key_id, r.alias, r.template, r.status_code, "
+            "r.latency_ms "
             "FROM payloads p JOIN requests r ON r.id = p.request_id "
             "LEFT JOIN obs_docs d ON d.request_id = p.request_id "
             "WHERE d.request_id IS NULL LIMIT ?",
@@ -108,7 +109,7 @@ def sync_index(
         for doc in missing:
             try:
                 doc["payload"] = load_payload(store, doc["request_id"], decrypt=decrypt)
-            except ConfigError:
+            except SeedstackError:
                 continue  # encrypted and no keyring here: `why` says so; search cannot read it
             readable.append(doc)
         added = index_rows(store, readable, embedder)

@@ -37,12 +37,12 @@ def _cost_by_dims(store: Store, since: float, limit: int = 8) -> dict[str, list[
     out: dict[str, list[dict[str, Any]]] = {}
     days = sorted({int(r[0]) for r in rows})
     for pos, dim in ((1, "alias"), (2, "template"), (3, "customer")):
-        totals: Counter[str] = Counter()
+        totals: dict[str, float] = {}
         per_day: dict[tuple[int, str], float] = {}
         for r in rows:
             name = r[pos] if r[pos] is not None else "(none)"
             usd = float(r[4] or 0.0)
-            totals[name] += usd
+            totals[name] = totals.get(name, 0.0) + usd
             per_day[(int(r[0]), name)] = per_day.get((int(r[0]), name), 0.0) + usd
         out[dim] = [
             {
@@ -56,7 +56,7 @@ def _cost_by_dims(store: Store, since: float, limit: int = 8) -> dict[str, list[
                     for d in days
                 ],
             }
-            for k, _ in totals.most_common(limit)
+            for k in sorted(totals, key=lambda n: -totals[n])[:limit]
         ]
     return out
 

@@ -1,9 +1,9 @@
 """Load one sampled payload, decrypting it when it was stored encrypted.
 
 Payloads are ``orjson`` bytes of ``{"request": ..., "response": ...}``; a non-NULL ``key_ref``
-means the body went through ``seedstack.crypto.DataKeyring``. Callers that hold a keyring pass
-its ``decrypt``; otherwise we try to build one from the environment (the crypto package is
-optional at this layer, so its import is local).
+means the body went through ``seedstack.crypto.DataKeyring``; callers pass a ``decrypt``
+(``keyring_decryptor(settings)`` opens the keyring lazily, so reading plaintext payloads never
+touches key material).
 """
 
 from __future__ import annotations
@@ -13,28 +13,27 @@ from typing import Any
 
 import orjson
 
+from ..config import Settings
 from ..errors import ConfigError
 from ..store import Store
 
-__all__ = ["Decryptor", "load_payload", "payload_texts"]
+__all__ = ["Decryptor", "keyring_decryptor", "load_payload", "payload_texts"]
 
 Decryptor = Callable[[bytes], bytes]
 
 
-def _default_decryptor() -> Decryptor | None:
-    try:
-        from ..crypto import DataKeyring  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    for factory in ("from_env", "from_settings", "default"):
-        make = getattr(DataKeyring, factory, None)
-        if make is None:
-            continue
-        try:
-            return make().decrypt  # type: ignore[no-any-return]
-        except TypeError:
-            continue
-    return None
+def keyring_decryptor(settings: Settings) -> Decryptor:
+    """Decrypt with the data keyring of ``settings``, opened only when an encrypted payload is met."""
+    opened: list[Decryptor] = []
+
+    def decrypt(blob: bytes) -> bytes:
+        if not opened:
+            from ..crypto import DataKeyring
+
+            opened.append(DataKeyring.from_settings(settings).decrypt)
+        return opened[0](blob)
+
+    return decrypt
 
 
 def load_payload(store: Store, request_id: str, *, decrypt: Decryptor | None = None) -> dict[str, Any] | None:
@@ -44,7 +43,6 @@ def load_payload(store: Store, request_id: str, *, decrypt: Decryptor | None = N
         return None
     body, key_ref = bytes(row[0]), row[1]
     if key_ref is not None:
-        decrypt = decrypt or _default_decryptor()
         if decrypt is None:
             raise ConfigError(
                 f"the payload of {request_id} is encrypted (key {key_ref}); configure the data keyring "

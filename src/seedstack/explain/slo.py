@@ -61,7 +61,8 @@ class SLOStatus:
 
 
 def _scope(obj: SLOObjective, threshold: float | None) -> tuple[str, list[Any]]:
-    clauses, params = ["ts >= ?"], []
+    clauses: list[str] = ["ts >= ?"]
+    params: list[Any] = []
     if obj.endpoint:
         clauses.append("endpoint = ?")
         params.append(obj.endpoint)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from ..errors import ConfigError, NotFoundError, StoreError
+from ..errors import NotFoundError, SeedstackError, StoreError
 from ..store import Store
 from .embed import dequantize
 from .payload import Decryptor, load_payload
@@ -106,7 +106,8 @@ def _similar(store: Store, rec: dict[str, Any], limit: int = 5, scan: int = 20_0
     info = {
         d["id"]: d
         for d in store.query_dicts(
-            f"SELECT id, ts, status_code, latency_ms, cost_usd, error_class, customer FROM requests WHERE id IN ({marks})",
+            "SELECT id, ts, status_code, latency_ms, cost_usd, error_class, customer FROM requests "
+            f"WHERE id IN ({marks})",
             ids,
         )
     }
@@ -124,7 +125,8 @@ def explain_request(store: Store, request_id: str, *, decrypt: Decryptor | None 
     rows = store.query_dicts("SELECT * FROM requests WHERE id = ?", (request_id,))
     if not rows:
         raise NotFoundError(
-            f"no request {request_id}: copy the id from the x-request-id response header, `seedstack requests` "
+            f"no request {request_id}: copy the id from the x-request-id response header, "
+            "`seedstack requests` "
             "or `seedstack search`; records older than the metadata retention are deleted by gc"
         )
     rec = rows[0]
@@ -137,7 +139,7 @@ def explain_request(store: Store, request_id: str, *, decrypt: Decryptor | None 
     payload: dict[str, Any] = {"sampled": bool(rec.get("payload_kept")), "reason": rec.get("payload_reason")}
     try:
         body = load_payload(store, request_id, decrypt=decrypt)
-    except ConfigError as exc:
+    except SeedstackError as exc:  # encrypted without a keyring, or a key that no longer opens it
         body, payload["error"] = None, str(exc)
     if body is not None:
         payload.update(sampled=True, request=body.get("request"), response=body.get("response"))

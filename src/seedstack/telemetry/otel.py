@@ -45,7 +45,11 @@ def _finish_reasons(payload: dict[str, Any] | None) -> list[str]:
         return []
     if resp.get("finish_reason"):
         return [str(resp["finish_reason"])]
-    return [str(c["finish_reason"]) for c in resp.get("choices") or [] if isinstance(c, dict) and c.get("finish_reason")]
+    return [
+        str(c["finish_reason"])
+        for c in resp.get("choices") or []
+        if isinstance(c, dict) and c.get("finish_reason")
+    ]
 
 
 def span_attributes(record: RequestRecord, *, include_payloads: bool = True) -> dict[str, Any]:
@@ -63,8 +67,12 @@ def span_attributes(record: RequestRecord, *, include_payloads: bool = True) -> 
         "seedstack.stream": record.stream,
         "seedstack.payload.sampled": bool(record.payload_kept and record.payload is not None),
     }
-    for key, name in (("temperature", "gen_ai.request.temperature"), ("max_tokens", "gen_ai.request.max_tokens"),
-                      ("top_p", "gen_ai.request.top_p"), ("seed", "gen_ai.request.seed")):
+    for key, name in (
+        ("temperature", "gen_ai.request.temperature"),
+        ("max_tokens", "gen_ai.request.max_tokens"),
+        ("top_p", "gen_ai.request.top_p"),
+        ("seed", "gen_ai.request.seed"),
+    ):
         if isinstance(params.get(key), int | float) and not isinstance(params.get(key), bool):
             attrs[name] = params[key]
     optional = {
@@ -124,7 +132,9 @@ class OTLPSink:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             headers = {k: v.get_secret_value() for k, v in config.headers.items()}
-            exporter = OTLPSpanExporter(endpoint=config.endpoint, headers=headers or None, timeout=config.timeout_s)
+            exporter = OTLPSpanExporter(
+                endpoint=config.endpoint, headers=headers or None, timeout=config.timeout_s
+            )
         self._config = config
         self._lock = threading.Lock()
         self._next: tuple[int, int] | None = None  # (trace id, span id) for the span being started
@@ -142,9 +152,11 @@ class OTLPSink:
         self._provider = TracerProvider(
             resource=Resource.create({"service.name": config.service_name}), id_generator=_RecordIds()
         )
-        self._provider.add_span_processor(BatchSpanProcessor(
-            exporter, schedule_delay_millis=1000, max_queue_size=50_000, max_export_batch_size=512
-        ))
+        self._provider.add_span_processor(
+            BatchSpanProcessor(
+                exporter, schedule_delay_millis=1000, max_queue_size=50_000, max_export_batch_size=512
+            )
+        )
         self._tracer = self._provider.get_tracer("seedstack")
         self._ctx = (Context, NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context)
         self._kind = SpanKind.CLIENT
@@ -155,8 +167,12 @@ class OTLPSink:
         trace_id = _id(record.trace_id or record.id, 128)
         parent = None
         if record.trace_id and record.parent_id:
-            parent_ctx = SpanContext(trace_id, _id(record.parent_id, 64), is_remote=True,
-                                     trace_flags=TraceFlags(TraceFlags.SAMPLED))
+            parent_ctx = SpanContext(
+                trace_id,
+                _id(record.parent_id, 64),
+                is_remote=True,
+                trace_flags=TraceFlags(TraceFlags.SAMPLED),
+            )
             parent = set_span_in_context(NonRecordingSpan(parent_ctx), Context())
         start_ns = int(record.ts * 1e9)
         end_ns = start_ns + int((record.latency_ms or 0.0) * 1e6)
@@ -165,8 +181,9 @@ class OTLPSink:
         with self._lock:
             self._next = (trace_id, _id(record.id, 64))
             try:
-                span = self._tracer.start_span(name, context=parent or Context(), kind=self._kind,
-                                               attributes=attrs, start_time=start_ns)
+                span = self._tracer.start_span(
+                    name, context=parent or Context(), kind=self._kind, attributes=attrs, start_time=start_ns
+                )
             finally:
                 self._next = None
         if record.status_code >= 500 or record.error_class:

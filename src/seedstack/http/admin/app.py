@@ -28,6 +28,7 @@ from ...explain import (
     sync_index,
 )
 from ...explain.overview import overview
+from ...explain.payload import keyring_decryptor
 from ...explain.requests import list_requests
 from ...store import Store
 from .auth import bearer_key, is_admin_key
@@ -81,6 +82,7 @@ def filters_from(params: Any, now: float) -> SearchFilters:
 
 def create_admin_app(ctx: AppContext) -> StripPrefix:
     store, settings = ctx.store, ctx.settings
+    decrypt = keyring_decryptor(settings)
 
     def guarded(fn: Any) -> Any:
         def endpoint(request: Request) -> Response:
@@ -102,15 +104,15 @@ def create_admin_app(ctx: AppContext) -> StripPrefix:
         filters = filters_from(q, now)
         limit = min(int(q.get("limit") or 50), 500)
         if q.get("q"):
-            sync_index(store)
+            sync_index(store, decrypt=decrypt)
             return [h.to_dict() for h in search(store, q["q"], filters, limit=limit)]
         return list_requests(store, filters, limit=limit)
 
     def why(request: Request) -> Any:
-        return explain_request(store, request.path_params["request_id"])
+        return explain_request(store, request.path_params["request_id"], decrypt=decrypt)
 
     def trace(request: Request) -> Any:
-        return [s.to_dict() for s in load_trace(store, request.path_params["trace_id"])]
+        return [s.to_dict() for s in load_trace(store, request.path_params["trace_id"], decrypt=decrypt)]
 
     def slo(request: Request) -> Any:
         return [s.to_dict() for s in evaluate_slos(store, settings)]

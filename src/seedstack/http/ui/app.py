@@ -22,6 +22,7 @@ from starlette.routing import Route
 from ...errors import NotFoundError, SeedstackError
 from ...explain import detect_drift, evaluate_slos, explain_request, load_trace, search, sync_index
 from ...explain.overview import overview
+from ...explain.payload import keyring_decryptor
 from ...explain.requests import list_requests
 from ..admin.app import AppContext, filters_from
 from ..admin.auth import COOKIE, bearer_key, is_admin_key
@@ -34,7 +35,7 @@ _TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _when(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S") if ts else "–"
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,6 +45,7 @@ def _safe_next(target: str | None) -> str:
 
 def create_ui_app(ctx: AppContext) -> StripPrefix:
     store, settings = ctx.store, ctx.settings
+    decrypt = keyring_decryptor(settings)
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
     env.filters["when"] = _when
 
@@ -120,7 +122,7 @@ def create_ui_app(ctx: AppContext) -> StripPrefix:
         try:
             filters = filters_from(q, time.time())
             if f["q"]:
-                sync_index(store)
+                sync_index(store, decrypt=decrypt)
                 rows = [h.to_dict() for h in search(store, f["q"], filters, limit=50)]
             else:
                 rows = list_requests(store, filters, limit=100)
@@ -129,12 +131,19 @@ def create_ui_app(ctx: AppContext) -> StripPrefix:
         return page("requests.html", page="requests", f=f, rows=rows, error=error)
 
     def why_page(request: Request) -> Response:
-        return page("why.html", page="requests", s=explain_request(store, request.path_params["request_id"]))
+        return page(
+            "why.html",
+            page="requests",
+            s=explain_request(store, request.path_params["request_id"], decrypt=decrypt),
+        )
 
     def trace_page(request: Request) -> Response:
         tid = request.path_params["trace_id"]
         return page(
-            "trace.html", page="requests", trace_id=tid, steps=[s.to_dict() for s in load_trace(store, tid)]
+            "trace.html",
+            page="requests",
+            trace_id=tid,
+            steps=[s.to_dict() for s in load_trace(store, tid, decrypt=decrypt)],
         )
 
     def slo_page(request: Request) -> Response:

@@ -33,7 +33,8 @@ def latency_chart(series: list[dict[str, Any]], slo_ms: float, width: int = 900,
         f'<svg id="chart" width="{width}" height="{height}" role="img" aria-label="chat latency p50 and p99" '
         'style="background:#fff;border:1px solid #e4e7ec;border-radius:8px">'
         f"{ticks}"
-        f'<line x1="{pad_l}" x2="{pad_l + w}" y1="{y_slo:.1f}" y2="{y_slo:.1f}" stroke="#c0362c" stroke-dasharray="6 4"/>'
+        f'<line x1="{pad_l}" x2="{pad_l + w}" y1="{y_slo:.1f}" y2="{y_slo:.1f}" '
+        'stroke="#c0362c" stroke-dasharray="6 4"/>'
         f'<text x="{pad_l + w - 4}" y="{y_slo - 4:.1f}" text-anchor="end" font-size="11" fill="#c0362c">'
         f"SLO p99 {escape(f'{slo_ms:g}')} ms</text>"
         f'<polyline fill="none" stroke="#3454d1" stroke-width="2" points="{line("p99_ms")}"/>'
