@@ -29,7 +29,7 @@ def bursty(rng: np.random.Generator, n_gpu: int, n_min: int) -> np.ndarray:
         while pos < n_min:
             length = int(rng.integers(30, 720))
             lo, hi = (8500, 10000) if busy else (0, 300)
-            out[g, pos:pos + length] = rng.integers(lo, hi, size=min(length, n_min - pos))
+            out[g, pos : pos + length] = rng.integers(lo, hi, size=min(length, n_min - pos))
             pos += length
             busy = not busy
     return out
@@ -52,12 +52,21 @@ def calibrate(bp: np.ndarray, target_bp: int) -> np.ndarray:
     return flat.reshape(bp.shape)
 
 
-def write_fleet(store: Any, bp: np.ndarray, *, start: float, nodes: int = 2, model: str = MODEL,
-                metric: str = ENGINE_ACTIVE) -> list[Device]:
+def write_fleet(
+    store: Any,
+    bp: np.ndarray,
+    *,
+    start: float,
+    nodes: int = 2,
+    model: str = MODEL,
+    metric: str = ENGINE_ACTIVE,
+) -> list[Device]:
     n_gpu, n_min = bp.shape
     per_node = max(1, n_gpu // nodes)
-    devices = [Device(f"node-{g // per_node}", str(g % per_node), f"GPU-{g:04d}", model, metric)
-               for g in range(n_gpu)]
+    devices = [
+        Device(f"node-{g // per_node}", str(g % per_node), f"GPU-{g:04d}", model, metric)
+        for g in range(n_gpu)
+    ]
     dev = np.repeat(np.arange(n_gpu, dtype=np.int32), n_min)
     ts = np.tile(start + 60.0 * np.arange(n_min) + 7.0, n_gpu)
     values = bp.reshape(-1).astype(np.float64) / 10000.0
@@ -70,8 +79,15 @@ def write_fleet(store: Any, bp: np.ndarray, *, start: float, nodes: int = 2, mod
 def fleet() -> Callable[..., np.ndarray]:
     """``fleet(store, target_bp=6000)`` writes 4 weeks x 16 GPUs ending at NOW; returns the matrix."""
 
-    def make(store: Any, target_bp: int | None = None, *, n_gpu: int = 16, seed: int = 7,
-             matrix: np.ndarray | None = None, **kw: Any) -> np.ndarray:
+    def make(
+        store: Any,
+        target_bp: int | None = None,
+        *,
+        n_gpu: int = 16,
+        seed: int = 7,
+        matrix: np.ndarray | None = None,
+        **kw: Any,
+    ) -> np.ndarray:
         start = (int(NOW) // 60 * 60) - WEEKS4
         n_min = WEEKS4 // 60
         bp = matrix if matrix is not None else bursty(np.random.default_rng(seed), n_gpu, n_min)

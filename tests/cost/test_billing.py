@@ -24,14 +24,21 @@ def test_the_guides_egress_arithmetic() -> None:
     assert yearly_usd(per_transfer) > 12 * 13_000
 
 
-@pytest.mark.parametrize(("usage", "zone", "expected"), [
-    ("USE1-USW2-AWS-Out-Bytes", None, ("cross-region", "us-east-1", "us-west-2")),
-    ("EUC1-USE1-AWS-In-Bytes", None, ("cross-region", "us-east-1", "eu-central-1")),
-    ("USE1-DataTransfer-Regional-Bytes", "us-east-1b", ("cross-zone", "us-east-1b", "another zone in us-east-1")),
-    ("APS3-DataTransfer-Out-Bytes", None, ("internet", "ap-south-1", "internet")),
-    ("DataTransfer-Out-Bytes", None, ("internet", "us-east-1", "internet")),
-    ("USE1-BoxUsage:p5.48xlarge", None, None),
-])
+@pytest.mark.parametrize(
+    ("usage", "zone", "expected"),
+    [
+        ("USE1-USW2-AWS-Out-Bytes", None, ("cross-region", "us-east-1", "us-west-2")),
+        ("EUC1-USE1-AWS-In-Bytes", None, ("cross-region", "us-east-1", "eu-central-1")),
+        (
+            "USE1-DataTransfer-Regional-Bytes",
+            "us-east-1b",
+            ("cross-zone", "us-east-1b", "another zone in us-east-1"),
+        ),
+        ("APS3-DataTransfer-Out-Bytes", None, ("internet", "ap-south-1", "internet")),
+        ("DataTransfer-Out-Bytes", None, ("internet", "us-east-1", "internet")),
+        ("USE1-BoxUsage:p5.48xlarge", None, None),
+    ],
+)
 def test_aws_usage_types(usage: str, zone: str | None, expected: tuple[str, str, str] | None) -> None:
     got = classify_aws_usage_type(usage, zone)
     assert (None if got is None else (got.kind, got.src, got.dst)) == expected
@@ -43,8 +50,14 @@ def test_aws_cur_csv(store) -> None:  # type: ignore[no-untyped-def]
     assert imp.total_usd == pytest.approx(55.04 + 450 + 10 + 9 + 1150)
     assert imp.transfer_usd == pytest.approx({"cross-region": 450.0, "cross-zone": 10.0, "internet": 9.0})
     s = transfer_summary(store, OCT1, OCT1 + 86400)
-    assert s.pairs[0] == {"kind": "cross-region", "src": "us-east-1", "dst": "us-west-2", "usd": 450.0,
-                          "quantity": 5000.0, "lines": 1}
+    assert s.pairs[0] == {
+        "kind": "cross-region",
+        "src": "us-east-1",
+        "dst": "us-west-2",
+        "usd": 450.0,
+        "quantity": 5000.0,
+        "lines": 1,
+    }
     assert s.avoidable_usd == pytest.approx(460.0)
     assert s.share == pytest.approx(469 / 1674.04, abs=1e-6)
     again = import_bill(store, DATA / "aws_cur.csv")  # re-import replaces, does not double
@@ -54,13 +67,18 @@ def test_aws_cur_csv(store) -> None:  # type: ignore[no-untyped-def]
 
 def test_aws_cur_2_parquet(tmp_path: Path) -> None:
     f = tmp_path / "cur2.parquet"
-    pq.write_table(pa.table({
-        "line_item_usage_type": ["USE2-EUW1-AWS-Out-Bytes", "USE2-BoxUsage:g6.xlarge"],
-        "line_item_unblended_cost": [20.0, 0.8],
-        "line_item_usage_start_date": pa.array([1790812800, 1790812800], pa.timestamp("s", tz="UTC")),
-        "line_item_usage_amount": [1000.0, 1.0],
-        "product_region_code": ["us-east-2", "us-east-2"],
-    }), f)
+    pq.write_table(
+        pa.table(
+            {
+                "line_item_usage_type": ["USE2-EUW1-AWS-Out-Bytes", "USE2-BoxUsage:g6.xlarge"],
+                "line_item_unblended_cost": [20.0, 0.8],
+                "line_item_usage_start_date": pa.array([1790812800, 1790812800], pa.timestamp("s", tz="UTC")),
+                "line_item_usage_amount": [1000.0, 1.0],
+                "product_region_code": ["us-east-2", "us-east-2"],
+            }
+        ),
+        f,
+    )
     fmt, rows = read_bill(f)
     assert fmt == "aws-cur" and rows[0][2] == OCT1
     assert (rows[0][13], rows[0][14], rows[0][15]) == ("cross-region", "us-east-2", "eu-west-1")
@@ -87,7 +105,9 @@ def test_focus_csv(store) -> None:  # type: ignore[no-untyped-def]
 def test_unknown_columns_list_what_was_expected(tmp_path: Path) -> None:
     f = tmp_path / "bill.csv"
     f.write_text("date,amount,what\n2026-10-01,3.0,thing\n")
-    with pytest.raises(InvalidRequestError, match=r"expected the columns of one of: aws-cur: lineItem/UsageType"):
+    with pytest.raises(
+        InvalidRequestError, match=r"expected the columns of one of: aws-cur: lineItem/UsageType"
+    ):
         read_bill(f)
 
 

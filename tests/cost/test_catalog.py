@@ -23,8 +23,17 @@ def test_every_row_has_a_source_and_a_date_and_every_gpu_is_priced() -> None:
 
 
 def test_override_replaces_the_shipped_row_and_is_dated_today() -> None:
-    cfg = CostConfig(prices=[GpuPriceOverride(gpu="h100", provider="Lambda", pricing="reserved",
-                                              usd_per_gpu_hour=1.10, source="our contract")])
+    cfg = CostConfig(
+        prices=[
+            GpuPriceOverride(
+                gpu="h100",
+                provider="Lambda",
+                pricing="reserved",
+                usd_per_gpu_hour=1.10,
+                source="our contract",
+            )
+        ]
+    )
     cat = PriceCatalog.from_config(cfg, today=dt.date(2026, 11, 27))
     rows = cat.find("H100", "reserved", "lambda")
     assert len(rows) == 1 and rows[0].usd_per_gpu_hour == 1.10 and rows[0].source == "our contract"
@@ -36,8 +45,11 @@ def test_price_uses_preferred_provider_else_median() -> None:
     median = cat.price("H100", "on-demand")
     values = sorted(r.usd_per_gpu_hour for r in cat.find("H100", "on-demand"))
     assert median is not None and median.provider == "median"
-    assert median.usd_per_gpu_hour == pytest.approx((values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
-                                                    if len(values) % 2 == 0 else values[len(values) // 2])
+    assert median.usd_per_gpu_hour == pytest.approx(
+        (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+        if len(values) % 2 == 0
+        else values[len(values) // 2]
+    )
     lam = PriceCatalog.from_config(CostConfig(provider="lambda")).price("H100", "on-demand")
     assert lam is not None and lam.provider == "lambda"
     assert cat.price("A10G", "reserved") is None
@@ -50,9 +62,18 @@ def test_stale_rows_after_90_days() -> None:
     assert len(cat.stale_rows(newest + dt.timedelta(days=91), 90)) == len(cat.rows)
 
 
-@pytest.mark.parametrize(("name", "key"), [
-    ("NVIDIA H100 80GB HBM3", "H100"), ("NVIDIA H200", "H200"), ("NVIDIA A100-SXM4-80GB", "A100-80GB"),
-    ("NVIDIA L4", "L4"), ("NVIDIA A10G", "A10G"), ("NVIDIA B200", "B200"), ("Tesla T4", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("NVIDIA H100 80GB HBM3", "H100"),
+        ("NVIDIA H200", "H200"),
+        ("NVIDIA A100-SXM4-80GB", "A100-80GB"),
+        ("NVIDIA L4", "L4"),
+        ("NVIDIA A10G", "A10G"),
+        ("NVIDIA B200", "B200"),
+        ("Tesla T4", None),
+        (None, None),
+    ],
+)
 def test_device_names_map_to_catalog_keys(name: str | None, key: str | None) -> None:
     assert normalize_gpu(name) == key

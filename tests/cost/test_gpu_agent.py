@@ -48,8 +48,14 @@ def test_nvml_sampler_reads_every_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     sampler = NvmlSampler("gpu-node-1", clock=lambda: 1793613605.0)
     batch = sampler.sample()
     sampler.close()
-    assert [(d.node, d.gpu, d.uuid, d.model, d.metric) for d in batch.devices][0] == (
-        "gpu-node-1", "0", "GPU-00000000", "NVIDIA H100 80GB HBM3", NVML_UTIL_METRIC)
+    d0 = batch.devices[0]
+    assert (d0.node, d0.gpu, d0.uuid, d0.model, d0.metric) == (
+        "gpu-node-1",
+        "0",
+        "GPU-00000000",
+        "NVIDIA H100 80GB HBM3",
+        NVML_UTIL_METRIC,
+    )
     vals = batch.series["active"].value.tolist()
     assert vals[:2] == [0.87, 0.0] and vals[2] != vals[2]  # NaN for the unsupported GPU
     assert batch.series["mem_mib"].value.tolist() == [1024.0, 2048.0, 3072.0]
@@ -78,12 +84,15 @@ def test_without_the_extra_the_agent_names_it(monkeypatch: pytest.MonkeyPatch) -
         open_sampler("nvml")
 
 
-def test_nvidia_smi_fallback_parses_the_binary_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nvidia_smi_fallback_parses_the_binary_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = tmp_path / "nvidia-smi"
     fake.write_text(
         "#!/bin/sh\n"
         "echo 'timestamp, index, name, uuid, utilization.gpu [%], memory.used [MiB], power.draw [W]'\n"
-        "echo '2026/11/02 10:00:00.000, 0, NVIDIA L4, GPU-1, 42 %, 100 MiB, [N/A]'\n")
+        "echo '2026/11/02 10:00:00.000, 0, NVIDIA L4, GPU-1, 42 %, 100 MiB, [N/A]'\n"
+    )
     fake.chmod(0o755)
     monkeypatch.setitem(sys.modules, "pynvml", None)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")

@@ -16,14 +16,18 @@ DATA = Path(__file__).parent / "data"
 
 def _values(batch, series: str = "active") -> dict[tuple[str, float], float]:  # type: ignore[no-untyped-def]
     s = batch.series[series]
-    return {(batch.devices[d].gpu, t): v for d, t, v in zip(s.dev.tolist(), s.ts.tolist(), s.value.tolist(),
-                                                           strict=True)}
+    return {
+        (batch.devices[d].gpu, t): v
+        for d, t, v in zip(s.dev.tolist(), s.ts.tolist(), s.value.tolist(), strict=True)
+    }
 
 
 def test_nvidia_smi_csv_units_na_and_repeated_header() -> None:
     batch = parse_file(DATA / "nvidia_smi.csv", node="train-3")
     assert [(d.node, d.gpu, d.model) for d in batch.devices] == [
-        ("train-3", "0", "NVIDIA H100 80GB HBM3"), ("train-3", "1", "NVIDIA H100 80GB HBM3")]
+        ("train-3", "0", "NVIDIA H100 80GB HBM3"),
+        ("train-3", "1", "NVIDIA H100 80GB HBM3"),
+    ]
     assert batch.devices[0].uuid == "GPU-5f1c0a3e-7a2b-4c1d-9e8f-0123456789ab"
     assert all(d.metric == SMI_UTIL_METRIC for d in batch.devices)
     assert len(batch) == 6  # the repeated header line is not a sample
@@ -39,8 +43,10 @@ def test_nvidia_smi_csv_units_na_and_repeated_header() -> None:
 
 def test_nvidia_smi_nounits_format_and_node_from_file_name(tmp_path: Path) -> None:
     f = tmp_path / "gpu-box.csv"
-    f.write_text("timestamp, index, name, utilization.gpu [%], memory.used [MiB]\n"
-                 "2026/11/02 10:00:00.000, 0, NVIDIA L4, 55, 100\n")
+    f.write_text(
+        "timestamp, index, name, utilization.gpu [%], memory.used [MiB]\n"
+        "2026/11/02 10:00:00.000, 0, NVIDIA L4, 55, 100\n"
+    )
     batch = parse_file(f)
     assert batch.devices[0].node == "gpu-box" and _values(batch)[("0", 1793613600.0)] == pytest.approx(0.55)
 

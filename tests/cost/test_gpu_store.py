@@ -15,12 +15,18 @@ DATA = Path(__file__).parent / "data"
 T0 = 1793613600  # 2026-11-02 10:00 UTC, on the hour
 
 
-def _batch(values: list[float], metric: str = ENGINE_ACTIVE, start: float = T0, step: float = 60.0,
-           gpu: str = "0") -> SampleBatch:
+def _batch(
+    values: list[float], metric: str = ENGINE_ACTIVE, start: float = T0, step: float = 60.0, gpu: str = "0"
+) -> SampleBatch:
     n = len(values)
-    return SampleBatch([Device("n1", gpu, None, "NVIDIA H100", metric)],
-                       {"active": Series(np.zeros(n, np.int32), start + step * np.arange(n),
-                                         np.array(values, dtype=np.float64))})
+    return SampleBatch(
+        [Device("n1", gpu, None, "NVIDIA H100", metric)],
+        {
+            "active": Series(
+                np.zeros(n, np.int32), start + step * np.arange(n), np.array(values, dtype=np.float64)
+            )
+        },
+    )
 
 
 def test_samples_average_into_minutes_and_round_trip(store) -> None:  # type: ignore[no-untyped-def]
@@ -44,9 +50,16 @@ def test_a_second_import_fills_gaps_and_never_downgrades_engine_active(store) ->
 def test_window_spanning_hours_and_rollups(store) -> None:  # type: ignore[no-untyped-def]
     ingest(store, _batch([0.02] * 30 + [0.8] * 60, start=T0 + 1800))  # 10:30 to 12:00
     win = load_window(store, T0 + 1800, T0 + 1800 + 90 * 60)
-    assert win.active.shape == (1, 90) and (win.active[0, :30] == 200).all() and (win.active[0, 30:] == 8000).all()
+    assert (
+        win.active.shape == (1, 90)
+        and (win.active[0, :30] == 200).all()
+        and (win.active[0, 30:] == 8000).all()
+    )
     hours = hourly_rollup(store, T0, T0 + 3 * 3600)
-    assert [(h["hour"], h["gpu_minutes"], h["idle_minutes"]) for h in hours] == [(T0, 30, 30), (T0 + 3600, 60, 0)]
+    assert [(h["hour"], h["gpu_minutes"], h["idle_minutes"]) for h in hours] == [
+        (T0, 30, 30),
+        (T0 + 3600, 60, 0),
+    ]
     assert hours[1]["engine_active"] == pytest.approx(0.8)
 
 
@@ -62,9 +75,13 @@ def test_imported_files_land_in_the_store(store) -> None:  # type: ignore[no-unt
         ingest(store, parse_file(DATA / name, at=float(T0)))
     devices = store.query("SELECT node, gpu, model FROM gpu_devices ORDER BY node, gpu")
     assert [tuple(r) for r in devices] == [
-        ("infer-7", "0", "NVIDIA L4"), ("infer-7", "1", "NVIDIA L4"),
-        ("nvidia_smi", "0", "NVIDIA H100 80GB HBM3"), ("nvidia_smi", "1", "NVIDIA H100 80GB HBM3"),
-        ("train-1", "0", "NVIDIA A100-SXM4-80GB"), ("train-1", "1", "NVIDIA A100-SXM4-80GB")]
+        ("infer-7", "0", "NVIDIA L4"),
+        ("infer-7", "1", "NVIDIA L4"),
+        ("nvidia_smi", "0", "NVIDIA H100 80GB HBM3"),
+        ("nvidia_smi", "1", "NVIDIA H100 80GB HBM3"),
+        ("train-1", "0", "NVIDIA A100-SXM4-80GB"),
+        ("train-1", "1", "NVIDIA A100-SXM4-80GB"),
+    ]
     win = load_window(store, T0, T0 + 180)
     by = {(d.node, d.gpu): row.tolist() for d, row in zip(win.devices, win.active, strict=True)}
     assert by[("nvidia_smi", "0")][:2] == [9000, 10000]

@@ -42,7 +42,9 @@ def test_reserve_threshold(store, fleet, target_bp: int, verdict: str) -> None: 
     assert g["reserved_usd_per_month"] == pytest.approx(reserve_usd)
     expected = flex_usd - reserve_usd if verdict == "reserve" else reserve_usd - flex_usd
     assert r.usd_per_month == pytest.approx(expected, abs=0.01)
-    assert r.evidence["metrics"] == {"DCGM_FI_PROF_GR_ENGINE_ACTIVE": 16} and r.evidence["metric_note"] is None
+    assert (
+        r.evidence["metrics"] == {"DCGM_FI_PROF_GR_ENGINE_ACTIVE": 16} and r.evidence["metric_note"] is None
+    )
 
 
 def test_busy_fleet_with_under_four_weeks_of_history_stays(store, fleet) -> None:  # type: ignore[no-untyped-def]
@@ -73,9 +75,19 @@ def _quiet_fleet(quiet_bp: int) -> np.ndarray:
 def test_idle_threshold_with_ledger_join(store, fleet, quiet_bp: int, verdict: str) -> None:  # type: ignore[no-untyped-def]
     fleet(store, matrix=_quiet_fleet(quiet_bp))
     # node-0 is a ledger job at $4/GPU-h; node-1 has no job: billed at the catalog on-demand price ($4)
-    record_job(store, name="finetune", kind="fine-tuning", start_ts=START - 3600, end_ts=NOW + 3600,
-               gpu_type="H100", gpu_count=8, provider="aws", pricing="on-demand", usd_per_gpu_hour=4.0,
-               nodes=["node-0"])
+    record_job(
+        store,
+        name="finetune",
+        kind="fine-tuning",
+        start_ts=START - 3600,
+        end_ts=NOW + 3600,
+        gpu_type="H100",
+        gpu_count=8,
+        provider="aws",
+        pricing="on-demand",
+        usd_per_gpu_hour=4.0,
+        nodes=["node-0"],
+    )
     [r] = run_rules(store, _settings(), now=NOW, rules=[IdleGpuRule()])
     assert r.verdict == verdict
     if verdict == "ok":
@@ -94,8 +106,18 @@ def test_a_silent_reserved_gpu_is_idle_and_paid(store, fleet) -> None:  # type: 
     bp = np.full((16, WEEKS4 // 60), 9000, dtype=np.int64)
     bp[0, -1440:] = -1  # GPU 0 of node-0 stopped reporting for the last day
     fleet(store, matrix=bp)
-    record_job(store, name="reservation", kind="reservation", start_ts=START, gpu_type="H100", gpu_count=8,
-               provider="lambda", pricing="reserved", usd_per_gpu_hour=1.85, nodes=["node-0"])
+    record_job(
+        store,
+        name="reservation",
+        kind="reservation",
+        start_ts=START,
+        gpu_type="H100",
+        gpu_count=8,
+        provider="lambda",
+        pricing="reserved",
+        usd_per_gpu_hour=1.85,
+        nodes=["node-0"],
+    )
     [r] = run_rules(store, _settings(), now=NOW, rules=[IdleGpuRule()])
     assert r.verdict == "waste" and r.evidence["idle_gpu_hours"] == 24
     assert r.evidence["idle_usd_in_window"] == pytest.approx(24 * 1.85)

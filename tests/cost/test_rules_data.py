@@ -15,7 +15,10 @@ from seedstack.cost.rules import NO_DATA, EgressRule, LatencyRule, PayloadVolume
 
 NOW = 1_795_000_020.0
 DAY = 86400.0
-CUR_HEADER = "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UsageType,lineItem/UsageAmount,lineItem/UnblendedCost"
+CUR_HEADER = (
+    "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UsageType,lineItem/UsageAmount,"
+    "lineItem/UnblendedCost"
+)
 
 
 def _iso(ts: float) -> str:
@@ -64,8 +67,19 @@ def test_internet_egress_is_not_fixed_by_co_location(store, tmp_path: Path) -> N
 
 
 def _requests(store: Any, rows: list[dict[str, Any]]) -> None:
-    cols = ["id", "ts", "endpoint", "alias", "simulated", "stream", "status_code", "latency_ms", "ttft_ms",
-            "payload_kept", "payload_reason"]
+    cols = [
+        "id",
+        "ts",
+        "endpoint",
+        "alias",
+        "simulated",
+        "stream",
+        "status_code",
+        "latency_ms",
+        "ttft_ms",
+        "payload_kept",
+        "payload_reason",
+    ]
     store.executemany(
         f"INSERT INTO requests ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         [tuple(r.get(c) for c in cols) for r in rows],
@@ -73,14 +87,33 @@ def _requests(store: Any, rows: list[dict[str, Any]]) -> None:
 
 
 def _req(**kw: Any) -> dict[str, Any]:
-    base = {"id": uuid.uuid4().hex, "ts": NOW - 3600, "endpoint": "chat", "alias": "chat", "simulated": 0,
-            "stream": 0, "status_code": 200, "latency_ms": 100.0, "ttft_ms": None, "payload_kept": 0,
-            "payload_reason": None}
+    base = {
+        "id": uuid.uuid4().hex,
+        "ts": NOW - 3600,
+        "endpoint": "chat",
+        "alias": "chat",
+        "simulated": 0,
+        "stream": 0,
+        "status_code": 200,
+        "latency_ms": 100.0,
+        "ttft_ms": None,
+        "payload_kept": 0,
+        "payload_reason": None,
+    }
     return base | kw
 
 
-GPU_ALIAS = {"chat": {"backends": [{"provider": "openai", "base_url": "http://vllm:8000/v1",
-                                   "gpu": {"type": "H100", "count": 2, "usd_per_hour": 2.49}}]}}
+GPU_ALIAS = {
+    "chat": {
+        "backends": [
+            {
+                "provider": "openai",
+                "base_url": "http://vllm:8000/v1",
+                "gpu": {"type": "H100", "count": 2, "usd_per_hour": 2.49},
+            }
+        ]
+    }
+}
 
 
 @pytest.mark.parametrize(("p99", "verdict"), [(299.9, "ok"), (300.0, "ok"), (300.1, "optimize")])
@@ -114,8 +147,10 @@ def test_payload_share_thresholds(store, kept: int, verdict: str) -> None:  # ty
     rows += [_req(simulated=1, payload_kept=1, payload_reason="sampled") for _ in range(500)]
     _requests(store, rows)
     body = b"x" * 2000
-    store.executemany("INSERT INTO payloads (request_id, ts, body) VALUES (?, ?, ?)",
-                      [(r["id"], r["ts"], body) for r in rows if r["payload_kept"]])
+    store.executemany(
+        "INSERT INTO payloads (request_id, ts, body) VALUES (?, ?, ?)",
+        [(r["id"], r["ts"], body) for r in rows if r["payload_kept"]],
+    )
     [r] = run_rules(store, load_settings(), now=NOW, rules=[PayloadVolumeRule()])
     assert r.verdict == verdict
     assert r.evidence["kept_share"] == kept / 1000 and r.evidence["stored_bytes"] == kept * 2000

@@ -27,10 +27,19 @@ __all__ = [
 ]
 
 _WHERE = {
-    "GpuPrice": "catalog", "PriceCatalog": "catalog", "PlanRequest": "planner", "plan": "planner",
-    "Rule": "rules", "RuleResult": "rules", "default_rules": "rules", "run_rules": "rules",
-    "import_bill": "billing", "ingest": "gpu_store", "load_window": "gpu_store",
-    "parse_file": "gpu_parsers", "record_job": "ledger",
+    "GpuPrice": "catalog",
+    "PriceCatalog": "catalog",
+    "PlanRequest": "planner",
+    "plan": "planner",
+    "Rule": "rules",
+    "RuleResult": "rules",
+    "default_rules": "rules",
+    "run_rules": "rules",
+    "import_bill": "billing",
+    "ingest": "gpu_store",
+    "load_window": "gpu_store",
+    "parse_file": "gpu_parsers",
+    "record_job": "ledger",
 }
 
 

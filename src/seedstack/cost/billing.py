@@ -72,8 +72,11 @@ _FOCUS = {
     "provider": ("ServiceProviderName", "ProviderName"),
 }
 _SPECS = {"aws-cur": _AWS, "gcp": _GCP, "focus": _FOCUS}
-_REQUIRED = {"aws-cur": ("usage_type", "cost", "start"), "gcp": ("description", "cost", "start"),
-             "focus": ("cost", "start")}
+_REQUIRED = {
+    "aws-cur": ("usage_type", "cost", "start"),
+    "gcp": ("description", "cost", "start"),
+    "focus": ("cost", "start"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,21 +188,65 @@ def read_bill(path: Path, fmt: str = "auto") -> tuple[str, list[tuple[Any, ...]]
     provider_default = {"aws-cur": "aws", "gcp": "gcp", "focus": None}[kind]
     rows: list[tuple[Any, ...]] = []
     bad = 0
-    for i, (cost, start, end, usage, desc, region, zone, qty, unit, service, currency, resource, prov) in \
-            enumerate(zip(col("cost"), col("start"), col("end"), col("usage_type"), col("description"),
-                          col("region"), col("zone"), col("quantity"), col("unit"), col("service"),
-                          col("currency"), col("resource"), col("provider"), strict=True)):
+    for i, (
+        cost,
+        start,
+        end,
+        usage,
+        desc,
+        region,
+        zone,
+        qty,
+        unit,
+        service,
+        currency,
+        resource,
+        prov,
+    ) in enumerate(
+        zip(
+            col("cost"),
+            col("start"),
+            col("end"),
+            col("usage_type"),
+            col("description"),
+            col("region"),
+            col("zone"),
+            col("quantity"),
+            col("unit"),
+            col("service"),
+            col("currency"),
+            col("resource"),
+            col("provider"),
+            strict=True,
+        )
+    ):
         c, t0 = _num(cost), parse_time(start)
         if c is None or t0 is None:
             bad += 1
             continue
         t1 = parse_time(end) or t0
         cls = _classify(kind, usage, desc, region, zone)
-        rows.append((
-            i, (prov or provider_default or "unknown").lower(), t0, t1, service, usage, desc, region, zone,
-            _num(qty), unit, c, currency or "USD",
-            cls.kind if cls else None, cls.src if cls else None, cls.dst if cls else None, resource,
-        ))
+        rows.append(
+            (
+                i,
+                (prov or provider_default or "unknown").lower(),
+                t0,
+                t1,
+                service,
+                usage,
+                desc,
+                region,
+                zone,
+                _num(qty),
+                unit,
+                c,
+                currency or "USD",
+                cls.kind if cls else None,
+                cls.src if cls else None,
+                cls.dst if cls else None,
+                resource,
+            )
+        )
     if n and bad == n:
         raise InvalidRequestError(
             f"no line of {path.name} has a numeric cost and a parseable start time "
@@ -231,7 +278,7 @@ def import_bill(store: Store, path: Path, fmt: str = "auto") -> BillImport:
     store.execute("DELETE FROM bill_lines WHERE import_id = ?", (digest,))
     batch = 20_000
     for i in range(0, len(rows), batch):
-        store.executemany(_INSERT, [(digest, *r) for r in rows[i:i + batch]])
+        store.executemany(_INSERT, [(digest, *r) for r in rows[i : i + batch]])
     store.execute("DELETE FROM bill_imports WHERE id = ?", (digest,))
     store.execute(
         "INSERT INTO bill_imports (id, path, format, rows_n, imported_at) VALUES (?, ?, ?, ?, ?)",

@@ -73,9 +73,14 @@ class PriceCatalog:
         text = resources.files("seedstack.cost").joinpath("gpu_prices.json").read_text(encoding="utf-8")
         return [
             GpuPrice(
-                gpu=r["gpu"], provider=r["provider"], pricing=r["pricing"],
-                usd_per_gpu_hour=float(r["usd_per_gpu_hour"]), source=r["source"],
-                as_of=dt.date.fromisoformat(r["as_of"]), region=r.get("region"), note=r.get("note"),
+                gpu=r["gpu"],
+                provider=r["provider"],
+                pricing=r["pricing"],
+                usd_per_gpu_hour=float(r["usd_per_gpu_hour"]),
+                source=r["source"],
+                as_of=dt.date.fromisoformat(r["as_of"]),
+                region=r.get("region"),
+                note=r.get("note"),
             )
             for r in json.loads(text)["rows"]
         ]
@@ -86,15 +91,26 @@ class PriceCatalog:
         rows = cls.shipped_rows()
         for o in config.prices:
             gpu = normalize_gpu(o.gpu) or o.gpu
-            rows.append(GpuPrice(gpu, o.provider.lower(), o.pricing, o.usd_per_gpu_hour, o.source,
-                                 o.as_of or today, note="user override"))
+            rows.append(
+                GpuPrice(
+                    gpu,
+                    o.provider.lower(),
+                    o.pricing,
+                    o.usd_per_gpu_hour,
+                    o.source,
+                    o.as_of or today,
+                    note="user override",
+                )
+            )
         return cls(rows, preferred_provider=config.provider.lower() if config.provider else None)
 
-    def find(self, gpu: str | None = None, pricing: str | None = None,
-             provider: str | None = None) -> list[GpuPrice]:
+    def find(
+        self, gpu: str | None = None, pricing: str | None = None, provider: str | None = None
+    ) -> list[GpuPrice]:
         key = normalize_gpu(gpu) or gpu if gpu else None
         return [
-            r for r in self.rows
+            r
+            for r in self.rows
             if (key is None or r.gpu == key)
             and (pricing is None or r.pricing == pricing)
             and (provider is None or r.provider == provider.lower())
@@ -117,7 +133,10 @@ class PriceCatalog:
             return rows[0]
         median = statistics.median(r.usd_per_gpu_hour for r in rows)
         return GpuPrice(
-            gpu=rows[0].gpu, provider="median", pricing=pricing, usd_per_gpu_hour=round(median, 4),
+            gpu=rows[0].gpu,
+            provider="median",
+            pricing=pricing,
+            usd_per_gpu_hour=round(median, 4),
             source=f"median of {len(rows)} catalog rows ({', '.join(r.provider for r in rows)})",
             as_of=min(r.as_of for r in rows),
         )

@@ -29,13 +29,34 @@ KINDS = ("internet", "cross-zone", "cross-region")
 AVOIDABLE = ("cross-zone", "cross-region")
 
 AWS_REGION_CODES = {
-    "USE1": "us-east-1", "USE2": "us-east-2", "USW1": "us-west-1", "USW2": "us-west-2",
-    "CAN1": "ca-central-1", "SAE1": "sa-east-1", "EUW1": "eu-west-1", "EUW2": "eu-west-2",
-    "EUW3": "eu-west-3", "EUC1": "eu-central-1", "EUC2": "eu-central-2", "EUN1": "eu-north-1",
-    "EUS1": "eu-south-1", "EUS2": "eu-south-2", "APN1": "ap-northeast-1", "APN2": "ap-northeast-2",
-    "APN3": "ap-northeast-3", "APS1": "ap-southeast-1", "APS2": "ap-southeast-2", "APS3": "ap-south-1",
-    "APS4": "ap-southeast-3", "APS5": "ap-south-2", "APE1": "ap-east-1", "MES1": "me-south-1",
-    "MEC1": "me-central-1", "AFS1": "af-south-1", "ILC1": "il-central-1", "UGW1": "us-gov-west-1",
+    "USE1": "us-east-1",
+    "USE2": "us-east-2",
+    "USW1": "us-west-1",
+    "USW2": "us-west-2",
+    "CAN1": "ca-central-1",
+    "SAE1": "sa-east-1",
+    "EUW1": "eu-west-1",
+    "EUW2": "eu-west-2",
+    "EUW3": "eu-west-3",
+    "EUC1": "eu-central-1",
+    "EUC2": "eu-central-2",
+    "EUN1": "eu-north-1",
+    "EUS1": "eu-south-1",
+    "EUS2": "eu-south-2",
+    "APN1": "ap-northeast-1",
+    "APN2": "ap-northeast-2",
+    "APN3": "ap-northeast-3",
+    "APS1": "ap-southeast-1",
+    "APS2": "ap-southeast-2",
+    "APS3": "ap-south-1",
+    "APS4": "ap-southeast-3",
+    "APS5": "ap-south-2",
+    "APE1": "ap-east-1",
+    "MES1": "me-south-1",
+    "MEC1": "me-central-1",
+    "AFS1": "af-south-1",
+    "ILC1": "il-central-1",
+    "UGW1": "us-gov-west-1",
 }
 
 
@@ -62,13 +83,20 @@ def classify_aws_usage_type(usage_type: str, zone: str | None = None) -> Transfe
     ut = (usage_type or "").strip()
     if m := _AWS_PAIR.match(ut):
         a, b, direction = _aws_region(m.group(1)), _aws_region(m.group(2)), m.group(3)
-        return TransferClass("cross-region", a, b) if direction == "Out" else TransferClass("cross-region", b, a)
+        return (
+            TransferClass("cross-region", a, b) if direction == "Out" else TransferClass("cross-region", b, a)
+        )
     if m := _AWS_REGIONAL.match(ut):
-        return TransferClass("cross-zone", zone or _aws_region(m.group(1)), f"another zone in {_aws_region(m.group(1))}")
+        return TransferClass(
+            "cross-zone", zone or _aws_region(m.group(1)), f"another zone in {_aws_region(m.group(1))}"
+        )
     if m := _AWS_OUT.match(ut):
         region = _aws_region(m.group(1))
-        return TransferClass("internet", region, "internet") if m.group(2) == "Out" else \
-            TransferClass("internet", "internet", region)
+        return (
+            TransferClass("internet", region, "internet")
+            if m.group(2) == "Out"
+            else TransferClass("internet", "internet", region)
+        )
     if m := _AWS_CLOUDFRONT.match(ut):
         return TransferClass("internet", "cloudfront", "internet")
     return None
@@ -137,7 +165,8 @@ def transfer_summary(store: Store, start: float, end: float, top: int = 5) -> Tr
     """Bill totals for charge periods starting in [start, end), with the costliest transfer pairs."""
     span = store.query_one(
         "SELECT MIN(period_start), MAX(period_end), SUM(cost) FROM bill_lines "
-        "WHERE period_start >= ? AND period_start < ?", (start, end),
+        "WHERE period_start >= ? AND period_start < ?",
+        (start, end),
     )
     if span is None or span[0] is None:
         return TransferSummary(start, end)
@@ -145,12 +174,21 @@ def transfer_summary(store: Store, start: float, end: float, top: int = 5) -> Tr
     rows = store.query(
         "SELECT transfer, src, dst, SUM(cost), SUM(quantity), COUNT(*) FROM bill_lines "
         "WHERE period_start >= ? AND period_start < ? AND transfer IS NOT NULL "
-        "GROUP BY transfer, src, dst", (start, end),
+        "GROUP BY transfer, src, dst",
+        (start, end),
     )
     for kind, src, dst, cost, qty, n in rows:
         out.by_kind[kind] = out.by_kind.get(kind, 0.0) + float(cost or 0.0)
-        out.pairs.append({"kind": kind, "src": src, "dst": dst, "usd": round(float(cost or 0.0), 2),
-                          "quantity": float(qty or 0.0), "lines": int(n)})
+        out.pairs.append(
+            {
+                "kind": kind,
+                "src": src,
+                "dst": dst,
+                "usd": round(float(cost or 0.0), 2),
+                "quantity": float(qty or 0.0),
+                "lines": int(n),
+            }
+        )
     out.pairs.sort(key=lambda p: -p["usd"])
     out.pairs = out.pairs[:top]
     return out

@@ -49,24 +49,24 @@ class NvmlSampler:
         except pynvml.NVMLError as exc:
             raise InvalidRequestError(f"NVML could not start ({exc}): is the NVIDIA driver loaded?") from None
 
-    def _read(self, fn: Callable[[], Any]) -> Any:
+    def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
-            return fn()
+            return fn(*args)
         except self._nvml.NVMLError:  # [N/A] / not supported on this device
             return None
 
     def sample(self) -> SampleBatch:
         nv, builder, ts = self._nvml, SeriesBuilder(), self._clock()
         for i, h in enumerate(self._handles):
-            name = self._read(lambda h=h: nv.nvmlDeviceGetName(h))
-            uuid = self._read(lambda h=h: nv.nvmlDeviceGetUUID(h))
+            name = self._read(nv.nvmlDeviceGetName, h)
+            uuid = self._read(nv.nvmlDeviceGetUUID, h)
             dev = builder.device(self.node, str(i), uuid=_text(uuid), model=_text(name))
-            util = self._read(lambda h=h: nv.nvmlDeviceGetUtilizationRates(h))
+            util = self._read(nv.nvmlDeviceGetUtilizationRates, h)
             builder.add("util", dev, ts, float(util.gpu) if util is not None else float("nan"))
-            mem = self._read(lambda h=h: nv.nvmlDeviceGetMemoryInfo(h))
+            mem = self._read(nv.nvmlDeviceGetMemoryInfo, h)
             if mem is not None:
                 builder.add("mem_mib", dev, ts, mem.used / 2**20)
-            power = self._read(lambda h=h: nv.nvmlDeviceGetPowerUsage(h))
+            power = self._read(nv.nvmlDeviceGetPowerUsage, h)
             if power is not None:
                 builder.add("power_w", dev, ts, power / 1000.0)
         return builder.build(util_metric=NVML_UTIL_METRIC)
@@ -86,7 +86,9 @@ class NvidiaSmiSampler:
         path = shutil.which(binary)
         if path is None:
             raise InvalidRequestError(
-                f"'{binary}' is not on PATH: install the NVIDIA driver, or use NVML: pip install 'seedstack[gpu]'")
+                f"'{binary}' is not on PATH: install the NVIDIA driver, or use NVML: pip "
+                f"install 'seedstack[gpu]'"
+            )
         self.node, self._cmd = node, [path, f"--query-gpu={SMI_QUERY}", "--format=csv"]
 
     def sample(self) -> SampleBatch:
@@ -114,9 +116,16 @@ def open_sampler(source: str = "auto", node: str | None = None) -> Sampler:
     raise InvalidRequestError(f"unknown sampler '{source}': use auto, nvml or nvidia-smi")
 
 
-def run_agent(store: Store, sampler: Sampler, *, interval_s: float = 10.0, flush_every_s: float = 60.0,
-              stop: threading.Event | None = None, max_samples: int | None = None,
-              on_flush: Callable[[IngestReport], None] | None = None) -> int:
+def run_agent(
+    store: Store,
+    sampler: Sampler,
+    *,
+    interval_s: float = 10.0,
+    flush_every_s: float = 60.0,
+    stop: threading.Event | None = None,
+    max_samples: int | None = None,
+    on_flush: Callable[[IngestReport], None] | None = None,
+) -> int:
     """Sample every ``interval_s`` and write to the store every ``flush_every_s``; return samples taken.
     Stops when ``stop`` is set or after ``max_samples`` rounds, flushing what it holds."""
     stop = stop or threading.Event()

@@ -90,7 +90,9 @@ class SampleBatch:
                         known.metric = d.metric
                 remap[i] = j
             for name, s in batch.series.items():
-                parts[name].append(Series(remap[s.dev] if len(s.dev) else s.dev.astype(np.int32), s.ts, s.value))
+                parts[name].append(
+                    Series(remap[s.dev] if len(s.dev) else s.dev.astype(np.int32), s.ts, s.value)
+                )
         for name, chunks in parts.items():
             if chunks:
                 out.series[name] = Series(
@@ -140,8 +142,10 @@ class SeriesBuilder:
         vals.extend(value.tolist())
 
     def build(self, util_metric: str = GPU_UTIL) -> SampleBatch:
-        arrays = {k: (np.asarray(d, np.int32), np.asarray(t, np.float64), np.asarray(v, np.float64))
-                  for k, (d, t, v) in self._cols.items()}
+        arrays = {
+            k: (np.asarray(d, np.int32), np.asarray(t, np.float64), np.asarray(v, np.float64))
+            for k, (d, t, v) in self._cols.items()
+        }
         e_dev, e_ts, e_val = arrays["engine"]
         u_dev, u_ts, u_val = arrays["util"]
         has_engine = np.zeros(len(self.devices), dtype=bool)
@@ -156,7 +160,7 @@ class SeriesBuilder:
             np.concatenate([e_val, u_val[keep] / 100.0]),
         )
         for k in ("mem_mib", "power_w"):
-            d, t, v = arrays[k]
-            if len(d):
-                batch.series[k] = Series(d, t, v)
+            k_dev, k_ts, k_val = arrays[k]
+            if len(k_dev):
+                batch.series[k] = Series(k_dev, k_ts, k_val)
         return batch

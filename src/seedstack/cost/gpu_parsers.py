@@ -93,7 +93,8 @@ def parse_nvidia_smi_csv(source: Path | bytes, node: str) -> SampleBatch:
     for code in range(len(keys)):
         pos = int(first[code]) if code < len(first) else 0
         builder.device(
-            node, str(keys[code]),
+            node,
+            str(keys[code]),
             uuid=uuids[pos].as_py() if uuids is not None and len(uuids) else None,
             model=models[pos].as_py() if models is not None and len(models) else None,
         )
@@ -153,7 +154,7 @@ def parse_dcgm_text(text: str, *, node: str | None = None, at: float | None = No
     if not seen:
         raise InvalidRequestError(
             "no DCGM GPU metrics found: expected dcgm-exporter lines such as "
-            f"{ENGINE_ACTIVE}{{gpu=\"0\",UUID=\"GPU-…\",Hostname=\"node-1\"}} 0.87 or {GPU_UTIL}{{…}} 87"
+            f'{ENGINE_ACTIVE}{{gpu="0",UUID="GPU-…",Hostname="node-1"}} 0.87 or {GPU_UTIL}{{…}} 87'
         )
     return builder.build()
 
@@ -168,12 +169,14 @@ def _float(text: str) -> float:
 def _prom_device(builder: SeriesBuilder, labels: dict[str, str], node: str | None) -> int:
     host = node or labels.get("Hostname") or labels.get("hostname") or labels.get("instance") or "unknown"
     gpu = labels.get("gpu") or labels.get("minor_number") or labels.get("UUID") or "0"
-    return builder.device(host, gpu, uuid=labels.get("UUID") or labels.get("uuid"),
-                          model=labels.get("modelName"))
+    return builder.device(
+        host, gpu, uuid=labels.get("UUID") or labels.get("uuid"), model=labels.get("modelName")
+    )
 
 
-def parse_prometheus_json(data: bytes | str, *, node: str | None = None,
-                          metric: str | None = None) -> SampleBatch:
+def parse_prometheus_json(
+    data: bytes | str, *, node: str | None = None, metric: str | None = None
+) -> SampleBatch:
     """The JSON of ``/api/v1/query_range`` over DCGM series (``resultType: matrix``). An
     expression result without ``__name__`` needs ``metric`` to say what it measured."""
     try:
@@ -220,16 +223,25 @@ def detect_format(path: Path) -> str:
     )
 
 
-def parse_file(path: Path, fmt: str = "auto", *, node: str | None = None, at: float | None = None,
-               metric: str | None = None) -> SampleBatch:
+def parse_file(
+    path: Path,
+    fmt: str = "auto",
+    *,
+    node: str | None = None,
+    at: float | None = None,
+    metric: str | None = None,
+) -> SampleBatch:
     if not path.is_file():
         raise InvalidRequestError(f"{path} does not exist or is not a file")
     kind = detect_format(path) if fmt == "auto" else fmt
     if kind == "nvidia-smi":
         return parse_nvidia_smi_csv(path, node or path.stem)
     if kind == "dcgm":
-        return parse_dcgm_text(path.read_text(encoding="utf-8", errors="replace"), node=node,
-                               at=at if at is not None else path.stat().st_mtime)
+        return parse_dcgm_text(
+            path.read_text(encoding="utf-8", errors="replace"),
+            node=node,
+            at=at if at is not None else path.stat().st_mtime,
+        )
     if kind == "prom-json":
         return parse_prometheus_json(path.read_bytes(), node=node, metric=metric)
     raise InvalidRequestError(f"unknown telemetry format '{fmt}': use one of auto, {', '.join(FORMATS)}")

@@ -40,14 +40,17 @@ _UPSERT = (
     "INSERT INTO gpu_minutes (node, gpu, hour, metric, n, active_bp_sum, idle_n, active, mem_mib, power_w) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node, gpu, hour) DO UPDATE SET "
     "metric = excluded.metric, n = excluded.n, active_bp_sum = excluded.active_bp_sum, "
-    "idle_n = excluded.idle_n, active = excluded.active, mem_mib = excluded.mem_mib, power_w = excluded.power_w"
+    "idle_n = excluded.idle_n, active = excluded.active, mem_mib = excluded.mem_mib, power_w = "
+    "excluded.power_w"
 )
 _UPSERT_DEVICE = (
     "INSERT INTO gpu_devices (node, gpu, uuid, model, first_ts, last_ts) VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (node, gpu) DO UPDATE SET "
     "uuid = COALESCE(excluded.uuid, gpu_devices.uuid), model = COALESCE(excluded.model, gpu_devices.model), "
-    "first_ts = CASE WHEN excluded.first_ts < gpu_devices.first_ts THEN excluded.first_ts ELSE gpu_devices.first_ts END, "
-    "last_ts = CASE WHEN excluded.last_ts > gpu_devices.last_ts THEN excluded.last_ts ELSE gpu_devices.last_ts END"
+    "first_ts = CASE WHEN excluded.first_ts < gpu_devices.first_ts THEN excluded.first_ts ELSE "
+    "gpu_devices.first_ts END, "
+    "last_ts = CASE WHEN excluded.last_ts > gpu_devices.last_ts THEN excluded.last_ts ELSE "
+    "gpu_devices.last_ts END"
 )
 BATCH_ROWS = 20_000
 
@@ -114,19 +117,28 @@ def _hour_key(minute_keys: np.ndarray) -> np.ndarray:
     return (dev << _SHIFT) | ((minute_keys & np.int64(0xFFFFFFFF)) // 60)
 
 
-def _merge_existing(store: Store, devices: list[Device], devs: np.ndarray, hours: np.ndarray,
-                    active: np.ndarray, extra: dict[str, np.ndarray]) -> None:
+def _merge_existing(
+    store: Store,
+    devices: list[Device],
+    devs: np.ndarray,
+    hours: np.ndarray,
+    active: np.ndarray,
+    extra: dict[str, np.ndarray],
+) -> None:
     """Keep stored minutes the new batch does not cover; engine-active data is never replaced by
     GPU_UTIL data for the same minute."""
     lo, hi = int(hours.min()) * 3600, int(hours.max()) * 3600
     rows = store.query(
-        "SELECT node, gpu, hour, metric, active, mem_mib, power_w FROM gpu_minutes WHERE hour >= ? AND hour <= ?",
+        "SELECT node, gpu, hour, metric, active, mem_mib, power_w FROM gpu_minutes WHERE hour "
+        ">= ? AND hour <= ?",
         (lo, hi),
     )
     if not rows:
         return
-    where = {(devices[d].node, devices[d].gpu, int(h) * 3600): i
-             for i, (d, h) in enumerate(zip(devs.tolist(), hours.tolist(), strict=True))}
+    where = {
+        (devices[d].node, devices[d].gpu, int(h) * 3600): i
+        for i, (d, h) in enumerate(zip(devs.tolist(), hours.tolist(), strict=True))
+    }
     for node, gpu, hour, metric, old_active, old_mem, old_power in rows:
         i = where.get((node, gpu, int(hour)))
         if i is None:
@@ -147,8 +159,14 @@ def _merge_existing(store: Store, devices: list[Device], devs: np.ndarray, hours
                 extra[name][i, gap] = old_f[gap]
 
 
-def _write(store: Store, devices: list[Device], devs: np.ndarray, hours: np.ndarray,
-           active: np.ndarray, extra: dict[str, np.ndarray]) -> None:
+def _write(
+    store: Store,
+    devices: list[Device],
+    devs: np.ndarray,
+    hours: np.ndarray,
+    active: np.ndarray,
+    extra: dict[str, np.ndarray],
+) -> None:
     have = active != MISSING
     n = have.sum(axis=1)
     sums = np.where(have, active, 0).astype(np.int64).sum(axis=1)
@@ -159,12 +177,20 @@ def _write(store: Store, devices: list[Device], devs: np.ndarray, hours: np.ndar
     rows: list[tuple[Any, ...]] = []
     for i in range(len(devs)):
         node, gpu, metric = names[devs[i]]
-        rows.append((
-            node, gpu, int(hours[i]) * 3600, metric, int(n[i]), int(sums[i]), int(idle[i]),
-            active[i].tobytes(),
-            extra["mem_mib"][i].tobytes() if mem_any[i] else None,
-            extra["power_w"][i].tobytes() if pow_any[i] else None,
-        ))
+        rows.append(
+            (
+                node,
+                gpu,
+                int(hours[i]) * 3600,
+                metric,
+                int(n[i]),
+                int(sums[i]),
+                int(idle[i]),
+                active[i].tobytes(),
+                extra["mem_mib"][i].tobytes() if mem_any[i] else None,
+                extra["power_w"][i].tobytes() if pow_any[i] else None,
+            )
+        )
         if len(rows) >= BATCH_ROWS:
             store.executemany(_UPSERT, rows)
             rows = []
@@ -179,8 +205,11 @@ def _write_devices(store: Store, devices: list[Device], minute_keys: np.ndarray)
     last = np.full(len(devices), -1, dtype=np.int64)
     np.minimum.at(first, dev, minute)
     np.maximum.at(last, dev, minute)
-    rows = [(d.node, d.gpu, d.uuid, d.model, int(first[i]) * 60, int(last[i]) * 60)
-            for i, d in enumerate(devices) if last[i] >= 0]
+    rows = [
+        (d.node, d.gpu, d.uuid, d.model, int(first[i]) * 60, int(last[i]) * 60)
+        for i, d in enumerate(devices)
+        if last[i] >= 0
+    ]
     if rows:
         store.executemany(_UPSERT_DEVICE, rows)
 
@@ -231,11 +260,11 @@ def load_window(store: Store, start: int, end: int) -> GpuWindow:
         i = index[(node, gpu)]
         off = (int(hour) - first_hour) // 60
         if blob is not None:
-            full[i, off:off + 60] = np.frombuffer(bytes(blob), dtype=np.uint16)
+            full[i, off : off + 60] = np.frombuffer(bytes(blob), dtype=np.uint16)
         elif n:
-            full[i, off:off + int(n)] = int(bp_sum) // int(n)
+            full[i, off : off + int(n)] = int(bp_sum) // int(n)
     lead = (start - first_hour) // 60
-    window = full[:, lead:lead + n_min]
+    window = full[:, lead : lead + n_min]
     keep = (window != MISSING).any(axis=1) if n_min else np.zeros(len(devices), dtype=bool)
     return GpuWindow(start, end, [d for d, k in zip(devices, keep, strict=True) if k], window[keep])
 
@@ -248,8 +277,13 @@ def hourly_rollup(store: Store, start: int, end: int) -> list[dict[str, Any]]:
         (start // 3600 * 3600, end),
     )
     return [
-        {"hour": int(h), "gpus": int(g), "gpu_minutes": int(n or 0),
-         "engine_active": (int(s) / BP / int(n)) if n else None, "idle_minutes": int(i or 0)}
+        {
+            "hour": int(h),
+            "gpus": int(g),
+            "gpu_minutes": int(n or 0),
+            "engine_active": (int(s) / BP / int(n)) if n else None,
+            "idle_minutes": int(i or 0),
+        }
         for h, g, n, s, i in rows
     ]
 

@@ -20,8 +20,10 @@ __all__ = ["JOB_KINDS", "PRICINGS", "Job", "end_job", "get_job", "list_jobs", "r
 
 JOB_KINDS = ("training", "fine-tuning", "inference", "reservation")
 PRICINGS: tuple[str, ...] = get_args(Pricing)
-_COLUMNS = ("id, name, kind, start_ts, end_ts, gpu_type, gpu_count, provider, pricing, "
-            "usd_per_gpu_hour, nodes, created_at")
+_COLUMNS = (
+    "id, name, kind, start_ts, end_ts, gpu_type, gpu_count, provider, pricing, "
+    "usd_per_gpu_hour, nodes, created_at"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +52,36 @@ class Job:
 
 
 def _row(r: tuple[Any, ...]) -> Job:
-    return Job(r[0], r[1], r[2], float(r[3]), None if r[4] is None else float(r[4]), r[5], int(r[6]), r[7],
-               r[8], None if r[9] is None else float(r[9]), tuple(n for n in (r[10] or "").split(",") if n),
-               float(r[11]))
+    return Job(
+        r[0],
+        r[1],
+        r[2],
+        float(r[3]),
+        None if r[4] is None else float(r[4]),
+        r[5],
+        int(r[6]),
+        r[7],
+        r[8],
+        None if r[9] is None else float(r[9]),
+        tuple(n for n in (r[10] or "").split(",") if n),
+        float(r[11]),
+    )
 
 
-def record_job(store: Store, *, name: str, kind: str, start_ts: float, gpu_type: str, gpu_count: int,
-               provider: str, pricing: str, end_ts: float | None = None,
-               usd_per_gpu_hour: float | None = None, nodes: list[str] | tuple[str, ...] = ()) -> Job:
+def record_job(
+    store: Store,
+    *,
+    name: str,
+    kind: str,
+    start_ts: float,
+    gpu_type: str,
+    gpu_count: int,
+    provider: str,
+    pricing: str,
+    end_ts: float | None = None,
+    usd_per_gpu_hour: float | None = None,
+    nodes: list[str] | tuple[str, ...] = (),
+) -> Job:
     """Add a job; the checks say what to change because this is also the CLI's error message."""
     if kind not in JOB_KINDS:
         raise InvalidRequestError(f"unknown job kind '{kind}': use one of {', '.join(JOB_KINDS)}")
@@ -70,15 +94,35 @@ def record_job(store: Store, *, name: str, kind: str, start_ts: float, gpu_type:
     if usd_per_gpu_hour is not None and usd_per_gpu_hour < 0:
         raise InvalidRequestError("--usd-per-gpu-hour cannot be negative")
     job = Job(
-        id=uuid.uuid4().hex[:12], name=name, kind=kind, start_ts=start_ts, end_ts=end_ts,
-        gpu_type=normalize_gpu(gpu_type) or gpu_type, gpu_count=gpu_count, provider=provider.lower(),
-        pricing=pricing, usd_per_gpu_hour=usd_per_gpu_hour,
-        nodes=tuple(n.strip() for n in nodes if n.strip()), created_at=time.time(),
+        id=uuid.uuid4().hex[:12],
+        name=name,
+        kind=kind,
+        start_ts=start_ts,
+        end_ts=end_ts,
+        gpu_type=normalize_gpu(gpu_type) or gpu_type,
+        gpu_count=gpu_count,
+        provider=provider.lower(),
+        pricing=pricing,
+        usd_per_gpu_hour=usd_per_gpu_hour,
+        nodes=tuple(n.strip() for n in nodes if n.strip()),
+        created_at=time.time(),
     )
     store.execute(
         f"INSERT INTO gpu_jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (job.id, job.name, job.kind, job.start_ts, job.end_ts, job.gpu_type, job.gpu_count, job.provider,
-         job.pricing, job.usd_per_gpu_hour, ",".join(job.nodes) or None, job.created_at),
+        (
+            job.id,
+            job.name,
+            job.kind,
+            job.start_ts,
+            job.end_ts,
+            job.gpu_type,
+            job.gpu_count,
+            job.provider,
+            job.pricing,
+            job.usd_per_gpu_hour,
+            ",".join(job.nodes) or None,
+            job.created_at,
+        ),
     )
     return job
 

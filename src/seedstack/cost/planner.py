@@ -63,17 +63,42 @@ def plan(req: PlanRequest) -> list[PlanLine]:
     spot_h = run_h * (1 + req.spot_overhead)
     used = f"{req.hours_per_run:g} h x {req.runs_per_week:g} runs/week x {req.weeks_per_month:.4g} weeks"
     specs = [
-        ("on-demand, per run", "on-demand", n * run_h, f"{n} GPUs x ({used}) = {n * run_h:,.1f} GPU-h",
-         "launched for each run and stopped after it"),
-        ("on-demand, kept up", "on-demand", n * month_h, f"{n} GPUs x {month_h:g} h = {n * month_h:,.0f} GPU-h",
-         "a node left running between runs: the always-on habit"),
-        ("reserved", "reserved", n * month_h, f"{n} GPUs x {month_h:g} h = {n * month_h:,.0f} GPU-h",
-         f"monthly commitment, billed whether used or not; busy {run_h / month_h:.0%} of the time"),
-        ("spot", "spot", n * spot_h,
-         f"{n} GPUs x ({used}) x (1 + {req.spot_overhead:g} interruption overhead) = {n * spot_h:,.1f} GPU-h",
-         "interruptions re-run work since the last checkpoint"),
-        ("serverless", "serverless", n * run_h, f"{n} GPUs x ({used}) = {n * run_h:,.1f} GPU-h",
-         "billed per second, zero idle"),
+        (
+            "on-demand, per run",
+            "on-demand",
+            n * run_h,
+            f"{n} GPUs x ({used}) = {n * run_h:,.1f} GPU-h",
+            "launched for each run and stopped after it",
+        ),
+        (
+            "on-demand, kept up",
+            "on-demand",
+            n * month_h,
+            f"{n} GPUs x {month_h:g} h = {n * month_h:,.0f} GPU-h",
+            "a node left running between runs: the always-on habit",
+        ),
+        (
+            "reserved",
+            "reserved",
+            n * month_h,
+            f"{n} GPUs x {month_h:g} h = {n * month_h:,.0f} GPU-h",
+            f"monthly commitment, billed whether used or not; busy {run_h / month_h:.0%} of the time",
+        ),
+        (
+            "spot",
+            "spot",
+            n * spot_h,
+            f"{n} GPUs x ({used}) x (1 + {req.spot_overhead:g} interruption overhead) = "
+            f"{n * spot_h:,.1f} GPU-h",
+            "interruptions re-run work since the last checkpoint",
+        ),
+        (
+            "serverless",
+            "serverless",
+            n * run_h,
+            f"{n} GPUs x ({used}) = {n * run_h:,.1f} GPU-h",
+            "billed per second, zero idle",
+        ),
     ]
     lines = []
     for option, pricing, gpu_hours, how, note in specs:
@@ -82,8 +107,11 @@ def plan(req: PlanRequest) -> list[PlanLine]:
             lines.append(PlanLine(option, pricing, None, gpu_hours, None, f"{how}; no {pricing} price", note))
             continue
         total = gpu_hours * price
-        lines.append(PlanLine(option, pricing, price, gpu_hours, total,
-                              f"{how} x ${price:g}/GPU-h = ${total:,.0f}", note))
+        lines.append(
+            PlanLine(
+                option, pricing, price, gpu_hours, total, f"{how} x ${price:g}/GPU-h = ${total:,.0f}", note
+            )
+        )
     return lines
 
 

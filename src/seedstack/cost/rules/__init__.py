@@ -34,8 +34,9 @@ def default_rules() -> list[Rule]:
     return [ReserveRule(), IdleGpuRule(), EgressRule(), LatencyRule(), PayloadVolumeRule()]
 
 
-def run_rules(store: Store, settings: Settings, *, now: float | None = None,
-              rules: list[Rule] | None = None) -> list[RuleResult]:
+def run_rules(
+    store: Store, settings: Settings, *, now: float | None = None, rules: list[Rule] | None = None
+) -> list[RuleResult]:
     """Evaluate every rule against the store at ``now`` (unix seconds; default: the clock)."""
     ctx = RuleContext.build(store, settings, now)
     return [rule.evaluate(ctx) for rule in (default_rules() if rules is None else rules)]

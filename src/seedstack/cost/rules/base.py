@@ -94,7 +94,7 @@ class RuleContext:
 def cost_config(settings: Any) -> CostConfig:
     """``settings.cost`` once the lead mounts it; the defaults (the guide's numbers) until then."""
     cfg = getattr(settings, "cost", None)
-    return cfg if isinstance(cfg, CostConfig) else CostConfig()
+    return cfg if isinstance(cfg, CostConfig) else CostConfig.model_validate({})
 
 
 class Rule(ABC):
@@ -104,8 +104,15 @@ class Rule(ABC):
     @abstractmethod
     def evaluate(self, ctx: RuleContext) -> RuleResult: ...
 
-    def result(self, verdict: str, act: bool, summary: str, recommendation: str,
-               usd_per_month: float | None, **evidence: Any) -> RuleResult:
+    def result(
+        self,
+        verdict: str,
+        act: bool,
+        summary: str,
+        recommendation: str,
+        usd_per_month: float | None,
+        **evidence: Any,
+    ) -> RuleResult:
         usd = None if usd_per_month is None else round(usd_per_month, 2)
         return RuleResult(self.id, self.title, verdict, act, summary, recommendation, usd, evidence)
 

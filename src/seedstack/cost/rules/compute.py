@@ -28,16 +28,24 @@ def _metric_note(devices: list[Device]) -> dict[str, Any]:
     weak = sum(n for m, n in counts.items() if m != ENGINE_ACTIVE)
     note = None
     if weak:
-        note = (f"{weak} GPU(s) report only a 'kernel ran' utilization ({', '.join(m for m in counts if m != ENGINE_ACTIVE)}),"
-                f" which overstates activity; run dcgm-exporter with {ENGINE_ACTIVE} for a true figure")
+        note = (
+            f"{weak} GPU(s) report only a 'kernel ran' utilization "
+            f"({', '.join(m for m in counts if m != ENGINE_ACTIVE)}),"
+            f" which overstates activity; run dcgm-exporter with {ENGINE_ACTIVE} for a true figure"
+        )
     return {"metrics": counts, "metric_note": note}
 
 
 def _price(p: GpuPrice | None) -> dict[str, Any] | None:
     if p is None:
         return None
-    return {"usd_per_gpu_hour": p.usd_per_gpu_hour, "provider": p.provider, "pricing": p.pricing,
-            "source": p.source, "as_of": p.as_of.isoformat()}
+    return {
+        "usd_per_gpu_hour": p.usd_per_gpu_hour,
+        "provider": p.provider,
+        "pricing": p.pricing,
+        "source": p.source,
+        "as_of": p.as_of.isoformat(),
+    }
 
 
 class ReserveRule(Rule):
@@ -50,14 +58,18 @@ class ReserveRule(Rule):
     def evaluate(self, ctx: RuleContext) -> RuleResult:
         cfg, win = ctx.cost, ctx.gpu_window()
         if not win.devices:
-            return self.no_data("no GPU telemetry in the window",
-                                "ship samples with `seedstack gpu agent` or `seedstack gpu import`",
-                                window_days=cfg.window_days)
+            return self.no_data(
+                "no GPU telemetry in the window",
+                "ship samples with `seedstack gpu agent` or `seedstack gpu import`",
+                window_days=cfg.window_days,
+            )
         thr_bp = round(cfg.reserve_utilization * BP)
         groups: dict[str, list[int]] = {}
         for i, d in enumerate(win.devices):
             groups.setdefault(_gpu_key(d), []).append(i)
-        per_type, verdicts, usd_total, known = [], [], 0.0, True
+        per_type: list[dict[str, Any]] = []
+        verdicts: list[bool] = []
+        usd_total, known = 0.0, True
         for gpu, rows in sorted(groups.items()):
             a = win.active[rows]
             have = a != MISSING
@@ -73,7 +85,9 @@ class ReserveRule(Rule):
                 sl = slice(w0, min(w0 + 7 * 1440, minutes))
                 wa = a[:, sl]
                 wh = wa != MISSING
-                weeks.append(round(int(np.where(wh, wa, 0).astype(np.int64).sum()) / (BP * peak * wa.shape[1]), 4))
+                weeks.append(
+                    round(int(np.where(wh, wa, 0).astype(np.int64).sum()) / (BP * peak * wa.shape[1]), 4)
+                )
             r = ctx.catalog.price(gpu, "reserved")
             f = next((p for p in (ctx.catalog.price(gpu, k) for k in _FLEXIBLE) if p), None)
             hours = cfg.hours_per_month
@@ -86,15 +100,25 @@ class ReserveRule(Rule):
             else:
                 known = False
             verdicts.append(reserve)
-            per_type.append({
-                "gpu": gpu, "gpus_peak": peak, "utilization": round(util, 6), "weekly_utilization": weeks,
-                "active_gpu_hours": round(active_bp / BP / 60, 2), "capacity_gpu_hours": peak * minutes / 60,
-                "history_days": round((minutes - first) / 1440, 2), "verdict": "reserve" if reserve else "stay",
-                "reserved_price": _price(r), "flexible_price": _price(f),
-                "reserved_usd_per_month": None if reserve_usd is None else round(reserve_usd, 2),
-                "flexible_usd_per_month": None if flex_usd is None else round(flex_usd, 2),
-                "break_even_utilization": round(r.usd_per_gpu_hour / f.usd_per_gpu_hour, 4) if r and f else None,
-            })
+            per_type.append(
+                {
+                    "gpu": gpu,
+                    "gpus_peak": peak,
+                    "utilization": round(util, 6),
+                    "weekly_utilization": weeks,
+                    "active_gpu_hours": round(active_bp / BP / 60, 2),
+                    "capacity_gpu_hours": peak * minutes / 60,
+                    "history_days": round((minutes - first) / 1440, 2),
+                    "verdict": "reserve" if reserve else "stay",
+                    "reserved_price": _price(r),
+                    "flexible_price": _price(f),
+                    "reserved_usd_per_month": None if reserve_usd is None else round(reserve_usd, 2),
+                    "flexible_usd_per_month": None if flex_usd is None else round(flex_usd, 2),
+                    "break_even_utilization": round(r.usd_per_gpu_hour / f.usd_per_gpu_hour, 4)
+                    if r and f
+                    else None,
+                }
+            )
         reserve_any = any(verdicts)
         top = max(per_type, key=lambda t: t["utilization"])
         line = ", ".join(f"{t['gpu']} {t['utilization']:.1%} of {t['gpus_peak']} GPUs" for t in per_type)
@@ -107,11 +131,21 @@ class ReserveRule(Rule):
             summary = f"{cfg.window_days}-day utilization at or below {cfg.reserve_utilization:.0%}: {line}"
             rec = "stay on serverless/spot; a reservation would be billed for idle hours"
             if short and top["utilization"] > cfg.reserve_utilization:
-                rec = (f"stay for now: only {top['history_days']:g} days of telemetry; the rule needs "
-                       f"{cfg.window_days} days above {cfg.reserve_utilization:.0%}")
-        return self.result("reserve" if reserve_any else "stay", reserve_any, summary, rec,
-                           usd_total if known else None, window_days=cfg.window_days,
-                           threshold=cfg.reserve_utilization, by_gpu=per_type, **_metric_note(win.devices))
+                rec = (
+                    f"stay for now: only {top['history_days']:g} days of telemetry; the rule needs "
+                    f"{cfg.window_days} days above {cfg.reserve_utilization:.0%}"
+                )
+        return self.result(
+            "reserve" if reserve_any else "stay",
+            reserve_any,
+            summary,
+            rec,
+            usd_total if known else None,
+            window_days=cfg.window_days,
+            threshold=cfg.reserve_utilization,
+            by_gpu=per_type,
+            **_metric_note(win.devices),
+        )
 
 
 class IdleGpuRule(Rule):
@@ -128,8 +162,10 @@ class IdleGpuRule(Rule):
     def evaluate(self, ctx: RuleContext) -> RuleResult:
         cfg, win, jobs = ctx.cost, ctx.gpu_window(), ctx.jobs()
         if not win.devices and not jobs:
-            return self.no_data("no GPU telemetry and no jobs in the window",
-                                "record jobs with `seedstack cost job add` and ship GPU telemetry")
+            return self.no_data(
+                "no GPU telemetry and no jobs in the window",
+                "record jobs with `seedstack cost job add` and ship GPU telemetry",
+            )
         idle_bp = round(cfg.idle_engine_active * BP)
         n_dev, n_min = win.active.shape
         have = win.active != MISSING
@@ -159,8 +195,17 @@ class IdleGpuRule(Rule):
                 price[r, lo:hi] = p
                 if job.pricing == "reserved":
                     reserved[r, lo:hi] = True
-            by_job.append({"job": job.id, "name": job.name, "_rows": chosen, "_lo": lo, "_hi": hi,
-                           "usd_per_gpu_hour": p, "pricing": job.pricing})
+            by_job.append(
+                {
+                    "job": job.id,
+                    "name": job.name,
+                    "_rows": chosen,
+                    "_lo": lo,
+                    "_hi": hi,
+                    "usd_per_gpu_hour": p,
+                    "pricing": job.pricing,
+                }
+            )
         covered = price > 0
         for i, d in enumerate(win.devices):
             hit = ctx.catalog.price(_gpu_key(d), cfg.assumed_pricing)
@@ -179,20 +224,46 @@ class IdleGpuRule(Rule):
             j["idle_gpu_hours"] = round(int(sub.sum()) / 60, 2)
             j["idle_usd"] = round(float((sub * price[rows, lo:hi]).sum() / 60), 2)
         worst = np.argsort(-idle_usd_dev)[:5]
-        top = [{"node": win.devices[i].node, "gpu": win.devices[i].gpu, "model": win.devices[i].model,
-                "idle_gpu_hours": round(int(idle_min_dev[i]) / 60, 2), "idle_usd": round(float(idle_usd_dev[i]), 2)}
-               for i in worst if idle_min_dev[i] > 0]
+        top = [
+            {
+                "node": win.devices[i].node,
+                "gpu": win.devices[i].gpu,
+                "model": win.devices[i].model,
+                "idle_gpu_hours": round(int(idle_min_dev[i]) / 60, 2),
+                "idle_usd": round(float(idle_usd_dev[i]), 2),
+            }
+            for i in worst
+            if idle_min_dev[i] > 0
+        ]
         idle_hours = int(idle_min_dev.sum()) / 60
-        evidence = dict(window_days=cfg.window_days, threshold=cfg.idle_engine_active,
-                        paid_gpu_hours=round(paid_min / 60, 2), idle_gpu_hours=round(idle_hours, 2),
-                        idle_usd_in_window=round(total_usd, 2), top_idle_gpus=top, jobs=by_job,
-                        jobs_without_telemetry=unjoined, **_metric_note(win.devices))
+        evidence = dict(
+            window_days=cfg.window_days,
+            threshold=cfg.idle_engine_active,
+            paid_gpu_hours=round(paid_min / 60, 2),
+            idle_gpu_hours=round(idle_hours, 2),
+            idle_usd_in_window=round(total_usd, 2),
+            top_idle_gpus=top,
+            jobs=by_job,
+            jobs_without_telemetry=unjoined,
+            **_metric_note(win.devices),
+        )
         if idle_hours == 0:
-            return self.result("ok", False, f"no paid GPU hour below {cfg.idle_engine_active:.0%} engine-active "
-                               f"in {cfg.window_days} days", "nothing to do", 0.0, **evidence)
+            return self.result(
+                "ok",
+                False,
+                f"no paid GPU hour below {cfg.idle_engine_active:.0%} engine-active "
+                f"in {cfg.window_days} days",
+                "nothing to do",
+                0.0,
+                **evidence,
+            )
         share = idle_hours / (paid_min / 60) if paid_min else 0.0
-        summary = (f"{idle_hours:,.1f} of {paid_min / 60:,.1f} paid GPU-hours ({share:.0%}) were idle: "
-                   f"${total_usd:,.0f} in {cfg.window_days} days")
-        rec = ("stop or scale down idle GPUs (see top_idle_gpus); if a reservation sits idle, "
-               "you reserved too early")
+        summary = (
+            f"{idle_hours:,.1f} of {paid_min / 60:,.1f} paid GPU-hours ({share:.0%}) were idle: "
+            f"${total_usd:,.0f} in {cfg.window_days} days"
+        )
+        rec = (
+            "stop or scale down idle GPUs (see top_idle_gpus); if a reservation sits idle, "
+            "you reserved too early"
+        )
         return self.result("waste", True, summary, rec, monthly, **evidence)

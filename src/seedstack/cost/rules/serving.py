@@ -31,32 +31,53 @@ class LatencyRule(Rule):
         slo = float(ctx.settings.slo.chat_p99_ms)
         since = ctx.now - cfg.latency_window_days * 86400
         rows = ctx.store.query(
-            "SELECT alias, stream, latency_ms, ttft_ms FROM requests WHERE endpoint = 'chat' AND simulated = 0 "
-            "AND status_code < 400 AND ts >= ? AND ts < ?", (since, ctx.now),
+            "SELECT alias, stream, latency_ms, ttft_ms FROM requests WHERE endpoint = 'chat' "
+            "AND simulated = 0 "
+            "AND status_code < 400 AND ts >= ? AND ts < ?",
+            (since, ctx.now),
         )
         by_alias: dict[str, list[float]] = {}
         for alias, stream, latency, ttft in rows:
             value = ttft if stream and ttft is not None else latency
             if value is not None:
                 by_alias.setdefault(alias or "(none)", []).append(float(value))
-        stats = []
+        stats: list[dict[str, Any]] = []
         for alias, values in sorted(by_alias.items()):
             values.sort()
-            stats.append({"alias": alias, "requests": len(values), "p50_ms": nearest_rank(values, 0.5),
-                          "p99_ms": nearest_rank(values, 0.99),
-                          "enough_requests": len(values) >= cfg.latency_min_requests})
+            stats.append(
+                {
+                    "alias": alias,
+                    "requests": len(values),
+                    "p50_ms": nearest_rank(values, 0.5),
+                    "p99_ms": nearest_rank(values, 0.99),
+                    "enough_requests": len(values) >= cfg.latency_min_requests,
+                }
+            )
         judged = [s for s in stats if s["enough_requests"]]
-        evidence: dict[str, Any] = dict(window_days=cfg.latency_window_days, slo_p99_ms=slo, aliases=stats,
-                                        min_requests=cfg.latency_min_requests)
+        evidence: dict[str, Any] = dict(
+            window_days=cfg.latency_window_days,
+            slo_p99_ms=slo,
+            aliases=stats,
+            min_requests=cfg.latency_min_requests,
+        )
         if not judged:
-            return self.no_data(f"fewer than {cfg.latency_min_requests} real chat requests per alias in "
-                                f"{cfg.latency_window_days} days", "send real traffic through the gateway",
-                                **evidence)
+            return self.no_data(
+                f"fewer than {cfg.latency_min_requests} real chat requests per alias in "
+                f"{cfg.latency_window_days} days",
+                "send real traffic through the gateway",
+                **evidence,
+            )
         slow = [s for s in judged if s["p99_ms"] > slo]
         if not slow:
             worst = max(judged, key=lambda s: s["p99_ms"])
-            return self.result("ok", False, f"chat p99 within {slo:g} ms (worst: {worst['alias']} "
-                               f"{worst['p99_ms']:.0f} ms)", "nothing to do", 0.0, **evidence)
+            return self.result(
+                "ok",
+                False,
+                f"chat p99 within {slo:g} ms (worst: {worst['alias']} {worst['p99_ms']:.0f} ms)",
+                "nothing to do",
+                0.0,
+                **evidence,
+            )
         avoided, priced = 0.0, False
         for s in slow:
             alias_cfg = ctx.settings.models.get(s["alias"])
@@ -68,18 +89,27 @@ class LatencyRule(Rule):
         evidence["hardware_avoided_usd_per_month"] = round(avoided, 2) if priced else None
         names = ", ".join(f"{s['alias']} p99 {s['p99_ms']:.0f} ms" for s in slow)
         bench = evidence["quantized_benchmarks"]
-        rec = ("quantize (AWQ/GPTQ 4-bit) or enable speculative decoding before adding GPUs; "
-               + ("compare the quantized runs in quantized_benchmarks" if bench
-                  else "benchmark a 4-bit build first with `seedstack bench run`"))
-        return self.result("optimize", True, f"chat p99 above {slo:g} ms: {names}", rec,
-                           avoided if priced else None, **evidence)
+        rec = "quantize (AWQ/GPTQ 4-bit) or enable speculative decoding before adding GPUs; " + (
+            "compare the quantized runs in quantized_benchmarks"
+            if bench
+            else "benchmark a 4-bit build first with `seedstack bench run`"
+        )
+        return self.result(
+            "optimize",
+            True,
+            f"chat p99 above {slo:g} ms: {names}",
+            rec,
+            avoided if priced else None,
+            **evidence,
+        )
 
     @staticmethod
     def _quant_evidence(ctx: RuleContext) -> list[dict[str, Any]]:
         """Bench results of quantized builds, when the bench table exists in this store."""
         try:
             rows = ctx.store.query(
-                "SELECT label, model, e2e_p99_ms, ttft_p50_ms, ts FROM bench_runs ORDER BY ts DESC LIMIT 200")
+                "SELECT label, model, e2e_p99_ms, ttft_p50_ms, ts FROM bench_runs ORDER BY ts DESC LIMIT 200"
+            )
         except StoreError:
             return []
         out = []
