@@ -3,31 +3,27 @@
 1. ``--gpu-usd-per-hour`` (the user knows best);
 2. ``bench.gpu_usd_per_hour[label or model]`` in seedstack.yaml;
 3. the alias's backend ``gpu:`` block in ``models:`` (price times count);
-4. the cost catalog (``seedstack.cost``) for ``--gpu-type``, when that service is installed.
+4. the cost catalog (``seedstack.cost``) for ``--gpu-type`` at ``--gpu-pricing`` (on-demand by default).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from ..config import Settings
 
 __all__ = ["resolve_gpu_price"]
 
 
-def _catalog_price(gpu_type: str) -> float | None:
+def _catalog_price(settings: Settings, gpu_type: str, pricing: str) -> float | None:
+    """Per-GPU hourly price from the cost catalog (shipped rows plus the user's overrides)."""
     try:
-        from ..cost import catalog  # type: ignore[attr-defined]
-    except ImportError:
+        from ..cost.catalog import PriceCatalog
+    except ImportError:  # the cost service is optional for benchmarks
         return None
-    lookup: Any = getattr(catalog, "gpu_usd_per_hour", None)
-    if lookup is None:
+    cost_config = getattr(settings, "cost", None)
+    if cost_config is None:
         return None
-    try:
-        price = lookup(gpu_type)
-    except Exception:  # an unknown GPU type falls through to "price unknown"
-        return None
-    return None if price is None else float(price)
+    row = PriceCatalog.from_config(cost_config).price(gpu_type, pricing)
+    return None if row is None else float(row.usd_per_gpu_hour)
 
 
 def resolve_gpu_price(
@@ -38,6 +34,7 @@ def resolve_gpu_price(
     usd_per_hour: float | None = None,
     gpu_type: str | None = None,
     gpu_count: int = 1,
+    pricing: str = "on-demand",
 ) -> float | None:
     """USD per hour for every GPU behind the endpoint, or ``None`` when nothing says."""
     if usd_per_hour is not None:
@@ -53,7 +50,7 @@ def resolve_gpu_price(
             if gpu is not None:
                 return float(gpu.usd_per_hour) * int(gpu.count)
     if gpu_type:
-        price = _catalog_price(gpu_type)
+        price = _catalog_price(settings, gpu_type, pricing)
         if price is not None:
             return price * gpu_count
     return None

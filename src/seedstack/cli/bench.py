@@ -139,6 +139,9 @@ def bench_run(
         str | None, typer.Option(help="look the price up in the cost catalog, e.g. H100")
     ] = None,
     gpu_count: Annotated[int, typer.Option(help="GPUs behind the endpoint")] = 1,
+    gpu_pricing: Annotated[
+        str, typer.Option(help="catalog pricing: on-demand, reserved, spot, serverless")
+    ] = ("on-demand"),
     seed: Annotated[int, typer.Option(help="arrival and prompt seed")] = 0,
     out: Annotated[Path | None, typer.Option(help="write the result JSON here")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="write per-request rows as CSV here")] = None,
@@ -175,6 +178,7 @@ def bench_run(
         usd_per_hour=gpu_usd_per_hour,
         gpu_type=gpu_type,
         gpu_count=gpu_count,
+        pricing=gpu_pricing,
     )
     lag = settings.bench.max_client_lag_ms
     if do_sweep:
