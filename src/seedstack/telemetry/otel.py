@@ -52,6 +52,81 @@ def _finish_reasons(payload: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _parts(msg: dict[str, Any]) -> list[dict[str, Any]]:
+    """One OpenAI message as GenAI semconv ``parts`` (text, tool calls, tool results)."""
+    parts: list[dict[str, Any]] = []
+    content = msg.get("content")
+    if msg.get("role") == "tool":
+        return [{"type": "tool_call_response", "id": msg.get("tool_call_id"), "response": content}]
+    if isinstance(content, str) and content:
+        parts.append({"type": "text", "content": content})
+    elif isinstance(content, list):
+        parts += [
+            {"type": "text", "content": c.get("text")}
+            for c in content
+            if isinstance(c, dict) and c.get("text")
+        ]
+    for call in msg.get("tool_calls") or []:
+        fn = (call or {}).get("function") or {}
+        parts.append(
+            {
+                "type": "tool_call",
+                "id": call.get("id"),
+                "name": fn.get("name"),
+                "arguments": fn.get("arguments"),
+            }
+        )
+    return parts
+
+
+def _input_messages(req: Any) -> list[dict[str, Any]]:
+    if not isinstance(req, dict):
+        return []
+    if isinstance(req.get("messages"), list):
+        return [{"role": m.get("role"), "parts": _parts(m)} for m in req["messages"] if isinstance(m, dict)]
+    prompt = req.get("prompt") or req.get("input")
+    return [
+        {
+            "role": "user",
+            "parts": [{"type": "text", "content": prompt if isinstance(prompt, str) else str(prompt)}],
+        }
+    ]
+
+
+def _output_messages(resp: Any) -> list[dict[str, Any]]:
+    if not isinstance(resp, dict):
+        return []
+    if isinstance(resp.get("text"), str):  # a stream, recorded as its text
+        return [
+            {
+                "role": "assistant",
+                "parts": [{"type": "text", "content": resp["text"]}],
+                "finish_reason": resp.get("finish_reason"),
+            }
+        ]
+    out = []
+    for choice in resp.get("choices") or []:
+        if not isinstance(choice, dict):
+            continue
+        msg = choice.get("message") or {"role": "assistant", "content": choice.get("text")}
+        out.append(
+            {
+                "role": msg.get("role", "assistant"),
+                "parts": _parts(msg),
+                "finish_reason": choice.get("finish_reason"),
+            }
+        )
+    if not out and isinstance(resp.get("error"), dict):
+        out.append(
+            {
+                "role": "assistant",
+                "parts": [{"type": "text", "content": str(resp["error"].get("message"))}],
+                "finish_reason": "error",
+            }
+        )
+    return out
+
+
 def span_attributes(record: RequestRecord, *, include_payloads: bool = True) -> dict[str, Any]:
     """The span's attributes: GenAI conventions first, seedstack extras under ``seedstack.*``."""
     params = record.params or {}
@@ -107,10 +182,10 @@ def span_attributes(record: RequestRecord, *, include_payloads: bool = True) -> 
     if reasons:
         attrs["gen_ai.response.finish_reasons"] = reasons
     if include_payloads and record.payload_kept and record.payload is not None:
-        req = record.payload.get("request") or {}
-        messages = req.get("messages") if isinstance(req, dict) else None
-        attrs["gen_ai.input.messages"] = orjson.dumps(messages if messages is not None else req).decode()
-        attrs["gen_ai.output.messages"] = orjson.dumps(record.payload.get("response")).decode()
+        attrs["gen_ai.input.messages"] = orjson.dumps(_input_messages(record.payload.get("request"))).decode()
+        attrs["gen_ai.output.messages"] = orjson.dumps(
+            _output_messages(record.payload.get("response"))
+        ).decode()
     return attrs
 
 
