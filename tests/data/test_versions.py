@@ -9,7 +9,7 @@ import pytest
 
 from seedstack.errors import InvalidRequestError, NotFoundError
 
-from data_helpers import chat_rows, write_jsonl
+from .data_helpers import chat_rows, write_jsonl
 
 
 def test_add_creates_version_with_metadata(make_service, tmp_path: Path) -> None:

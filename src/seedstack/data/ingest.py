@@ -271,8 +271,7 @@ def _commit(
 
 
 def _find_version(loc: TableLocation, uri: str, commit_id: str) -> int:
-    dt = loc.open(uri)
-    for entry in dt.history(50):
+    for entry in loc.history(uri, 50):
         raw = entry.get(META_KEY)
         if raw and json.loads(raw).get("commit_id") == commit_id:
             return int(entry["version"])

@@ -182,13 +182,13 @@ class DatasetService:
     def log(self, name: str) -> list[dict[str, Any]]:
         validate_name(name)
         self._allow("data.read_meta", f"dataset:{name}")
-        dt = self.loc.open(self.loc.uri(name), label=name)
+        self.loc.open(self.loc.uri(name), label=name)
         index = {r.version: r for r in self.catalog.versions(name)}
         tags: dict[int, list[str]] = {}
         for t, v in self.catalog.tags(name).items():
             tags.setdefault(v, []).append(t)
         out = []
-        for entry in dt.history():
+        for entry in self.loc.history(self.loc.uri(name)):
             v = int(entry["version"])
             meta = commit_meta(entry)
             rec = index.get(v)
@@ -214,7 +214,7 @@ class DatasetService:
             self._allow("data.read", f"dataset:{name}@v{version}")
         dt = self.loc.open(self.loc.uri(name), version, label=name)
         rec = self.catalog.get(name, version)
-        meta = next((commit_meta(e) for e in dt.history() if int(e["version"]) == version), {})
+        meta = next((commit_meta(e) for e in self.loc.history(self.loc.uri(name)) if int(e["version"]) == version), {})
         schema = self.loc.user_schema(dt)
         out: dict[str, Any] = {
             "dataset": name,

@@ -17,6 +17,7 @@ from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
 from ..errors import InvalidRequestError, NotFoundError
+from .errors import ConcurrentWriteError
 from .schema import user_schema
 
 __all__ = ["NAME_RULE", "DatasetRef", "TableLocation", "parse_ref", "validate_name"]
@@ -95,6 +96,22 @@ class TableLocation:
             except Exception as exc:  # delta-rs raises several types here
                 raise NotFoundError(f"{label or uri}@v{version} is no longer readable: {exc}") from None
         return dt
+
+    def history(self, uri: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Delta history with correct version numbers, even while another writer commits.
+
+        delta-rs numbers history entries by counting down from the version it loaded, but lists
+        the log later; a commit landing in between shifts every number by one. Re-read until the
+        table version is the same before and after the listing.
+        """
+        for _ in range(20):
+            dt = self.open(uri)
+            before = dt.version()
+            entries = dt.history(limit)
+            dt.update_incremental()
+            if dt.version() == before and (not entries or int(entries[0]["version"]) == before):
+                return entries
+        raise ConcurrentWriteError("the dataset is being written too fast to read its log; try again")
 
     def schema(self, dt: DeltaTable) -> pa.Schema:
         return pa.schema(dt.schema().to_arrow())
