@@ -130,3 +130,23 @@ def test_gate_without_runs_prints_one_line_not_a_traceback(tmp_path: Path) -> No
 def test_eval_run_with_a_missing_suite_fails_cleanly(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["eval", "run", "nope.yaml", "--model", "demo"])
     assert res.exit_code == 1 and "cannot read suite" in res.output
+
+
+def test_eval_run_links_the_registry_version_serving_the_alias(tmp_path: Path) -> None:
+    from seedstack.access.actor import LOCAL_ADMIN
+    from seedstack.config import load_settings
+    from seedstack.registry import ModelRegistry
+
+    settings = load_settings()
+    with open_store(settings.store_url) as store:
+        ModelRegistry(store, LOCAL_ADMIN).register("support-llama", "7", artifact="s3://m/7", backend="demo")
+    suite = _suite(tmp_path)
+    with serve_simulator(_replies(wrong=0)) as (url, _):
+        res = CliRunner().invoke(
+            app,
+            ["eval", "run", str(suite), "--model", "demo", "--base-url", url, "--case-tag", "math"],
+            env={"SEEDSTACK_EVALS__JUDGE__BASE_URL": url},
+        )
+    assert res.exit_code == 0, res.output
+    with open_store(settings.store_url) as store:
+        assert EvalRepository(store).latest()["model_version"] == "support-llama@7"

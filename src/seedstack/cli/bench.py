@@ -29,7 +29,7 @@ from ..bench.pricing import resolve_gpu_price
 from ..bench.report import compare_csv
 from ..bench.runner import with_rate
 from ..config import Settings
-from ..errors import ConfigError, NotFoundError
+from ..errors import ConfigError, NotFoundError, StoreError
 from ..evals import EvalRepository, JudgeClient, gate, junit_xml, load_suite, run_suite_sync
 from ._common import ConfigOption, console, err_console, friendly_errors, open_cli_store, settings_from
 
@@ -477,16 +477,15 @@ def eval_run_cmd(
 
 
 def _registry_version(store: Any, alias: str) -> str | None:
-    """The model registry is optional here: use it when it is installed and knows the alias."""
+    """NAME@VERSION the registry says serves ``alias``; ``None`` when none is registered."""
     try:
-        from ..registry import resolve_model_version  # type: ignore[attr-defined]
-    except ImportError:
+        from ..registry.lineage import version_for_backend
+    except ImportError:  # the registry is optional for evals
         return None
     try:
-        version = resolve_model_version(store, alias)
-    except Exception:  # a missing alias must not stop an eval run
+        return version_for_backend(store, alias)
+    except StoreError:
         return None
-    return None if version is None else str(version)
 
 
 def _print_aggregates(agg: dict[str, Any]) -> None:
