@@ -8,10 +8,20 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import orjson
 import typer
 from rich.table import Table
 
+from ..cost.billing import import_bill
+from ..cost.catalog import PRICINGS, PriceCatalog, normalize_gpu
+from ..cost.gpu_agent import open_sampler, run_agent
+from ..cost.gpu_batch import ENGINE_ACTIVE, SampleBatch
+from ..cost.gpu_parsers import parse_file
+from ..cost.gpu_store import BP, MISSING, ingest, load_window, prune_minutes
+from ..cost.ledger import end_job, list_jobs, record_job
+from ..cost.planner import PlanRequest, plan
+from ..cost.rules import run_rules
 from ..errors import InvalidRequestError
 from ._common import ConfigOption, console, err_console, friendly_errors, open_cli_store, settings_from
 
@@ -78,10 +88,6 @@ def gpu_import(
     config: ConfigOption = None,
 ) -> None:
     """Import GPU telemetry files into the store at 1-minute resolution."""
-    from ..cost.gpu_batch import ENGINE_ACTIVE, SampleBatch
-    from ..cost.gpu_parsers import parse_file
-    from ..cost.gpu_store import ingest
-
     t0 = time.perf_counter()
     batch = SampleBatch.concat(parse_file(f, fmt, node=node, at=_when(at), metric=metric) for f in files)
     with open_cli_store(settings_from(config)) as store:
@@ -110,8 +116,6 @@ def gpu_agent(
     config: ConfigOption = None,
 ) -> None:
     """Sample every GPU on this node and ship the samples to the store (Ctrl-C stops)."""
-    from ..cost.gpu_agent import open_sampler, run_agent
-
     sampler = open_sampler(source, node)
     with open_cli_store(settings_from(config)) as store:
         taken = run_agent(
@@ -135,9 +139,6 @@ def gpu_usage(
     config: ConfigOption = None,
 ) -> None:
     """Engine-active share and idle minutes per GPU over the window."""
-    import numpy as np
-
-    from ..cost.gpu_store import BP, MISSING, load_window
 
     settings = settings_from(config)
     now = int(time.time())
@@ -185,8 +186,6 @@ def gpu_prune(
     config: ConfigOption = None,
 ) -> None:
     """Downsample older telemetry to its hourly rollups (means and idle minutes stay)."""
-    from ..cost.gpu_store import prune_minutes
-
     with open_cli_store(settings_from(config)) as store:
         n = prune_minutes(store, int(time.time()) - keep_days * 86400)
     console.print(f"downsampled {n:,} GPU-hours to hourly rollups", highlight=False)
@@ -207,8 +206,6 @@ def cost_prices(
     config: ConfigOption = None,
 ) -> None:
     """The GPU price catalog: USD per GPU-hour with its source and date."""
-    from ..cost.catalog import PriceCatalog
-
     cfg = settings_from(config).cost
     today = dt.date.today()
     cat = PriceCatalog.from_config(cfg, today=today)
@@ -274,9 +271,6 @@ def cost_plan(
     config: ConfigOption = None,
 ) -> None:
     """Compare on-demand, reserved, spot and serverless for one recurring workload, with the arithmetic."""
-    from ..cost.catalog import PRICINGS, PriceCatalog, normalize_gpu
-    from ..cost.planner import PlanRequest, plan
-
     cfg = settings_from(config).cost
     cat = PriceCatalog.from_config(cfg)
     key = normalize_gpu(gpu) or gpu
@@ -352,8 +346,6 @@ def cost_import_bill(
     config: ConfigOption = None,
 ) -> None:
     """Import a cloud bill, normalized to FOCUS-like rows with data transfer classified."""
-    from ..cost.billing import import_bill
-
     with open_cli_store(settings_from(config)) as store:
         imp = import_bill(store, file, fmt)
     share = sum(imp.transfer_usd.values()) / imp.total_usd if imp.total_usd else 0.0
@@ -385,8 +377,6 @@ def job_add(
     config: ConfigOption = None,
 ) -> None:
     """Record a job in the ledger."""
-    from ..cost.ledger import record_job
-
     with open_cli_store(settings_from(config)) as store:
         job = record_job(
             store,
@@ -415,8 +405,6 @@ def job_end(
     config: ConfigOption = None,
 ) -> None:
     """Mark a running job as finished."""
-    from ..cost.ledger import end_job
-
     with open_cli_store(settings_from(config)) as store:
         job = end_job(store, job_id, _when(at) or time.time())
     console.print(f"job {job.id} ended {_date(job.end_ts)} UTC", highlight=False)
@@ -426,8 +414,6 @@ def job_end(
 @friendly_errors
 def job_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
     """List the job ledger."""
-    from ..cost.ledger import list_jobs
-
     with open_cli_store(settings_from(config)) as store:
         jobs = list_jobs(store)
     if as_json:
@@ -462,8 +448,6 @@ def advise(
     config: ConfigOption = None,
 ) -> None:
     """Run the guide's five rules on your own data: verdict, evidence and $ per month."""
-    from ..cost.rules import run_rules
-
     settings = settings_from(config)
     with open_cli_store(settings) as store:
         results = run_rules(store, settings, now=_when(now))
