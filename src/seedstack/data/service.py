@@ -38,7 +38,8 @@ class DatasetService:
         location: TableLocation,
         actor: Actor,
         *,
-        scrubber: Scrubber | None,
+        scrubber: Scrubber | None = None,
+        scrubber_factory: Callable[[], Scrubber | None] | None = None,
         keyring: Callable[[], DataKeyring] | None = None,
         keep_raw: bool = False,
         block_bytes: int = 16 << 20,
@@ -46,7 +47,8 @@ class DatasetService:
         self.store = store
         self.loc = location
         self.actor = actor
-        self.scrubber = scrubber
+        self._scrubber = scrubber
+        self._scrubber_factory = scrubber_factory
         self._keyring_factory = keyring
         self._keyring: DataKeyring | None = None
         self.keep_raw = keep_raw
@@ -64,13 +66,20 @@ class DatasetService:
             store,
             TableLocation(root, opts),
             actor,
-            scrubber=scrubber_from_settings(settings, engine),
+            scrubber_factory=lambda: scrubber_from_settings(settings, engine),
             keyring=lambda: DataKeyring.from_settings(settings),
             keep_raw=cfg.keep_raw,
             block_bytes=cfg.block_bytes,
         )
 
     # --- helpers ------------------------------------------------------------------------------
+    def scrubber(self) -> Scrubber | None:
+        """Built on first ingest, so reading datasets never needs the guard engine loaded."""
+        if self._scrubber is None and self._scrubber_factory is not None:
+            self._scrubber = self._scrubber_factory()
+            self._scrubber_factory = None
+        return self._scrubber
+
     def keyring(self) -> DataKeyring:
         """Opened on first use so read-only commands never create a key file."""
         if self._keyring is None:
@@ -117,7 +126,7 @@ class DatasetService:
         res = ingest(
             req,
             self.loc,
-            scrubber=self.scrubber,
+            scrubber=self.scrubber(),
             keyring=self.keyring() if self.keep_raw else None,
             keep_raw=self.keep_raw,
             block_bytes=self.block_bytes,
