@@ -169,3 +169,26 @@ def test_unknown_route_and_wrong_method(demo_gateway: RunningGateway) -> None:
     assert r.status_code == 405 and r.headers["allow"] == "POST"
     r = httpx.post(demo_gateway.v1 + "/assistants", headers=demo_gateway.headers())
     assert r.status_code == 404 and "under /v1" in r.json()["error"]["message"]
+
+
+def test_client_disconnect_mid_stream_is_recorded_as_499(gateway_factory: GatewayFactory) -> None:
+    import socket
+    import time
+
+    slow = {"demo": {"backends": [{"provider": "simulator", "name": "slow", "simulator": {"ttft_ms": 1, "itl_ms": 50}}]}}
+    with gateway_factory(slow) as gw:
+        host, port = gw.url.removeprefix("http://").split(":")
+        body = b'{"model":"demo","messages":[{"role":"user","content":"hi"}],"max_tokens":100,"stream":true}'
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                     + f"authorization: Bearer {gw.key}\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body)
+        assert b"data: " in sock.recv(65536)
+        sock.close()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            recs = gw.records()
+            if recs:
+                break
+            time.sleep(0.1)
+        assert recs and recs[-1]["status_code"] == 499 and recs[-1]["error_class"] == "ClientDisconnected"
+        assert recs[-1]["tokens_out"] < 100

@@ -95,7 +95,7 @@ class SeedstackApp:
                 log.exception("unhandled error in %s (request %s)", path, request_id)
                 resp = _internal_error(request_id)
             if isinstance(resp, StreamResponse):
-                await send_stream(send, resp)
+                await send_stream(send, resp, receive)
             else:
                 await send_body(send, resp)
             return

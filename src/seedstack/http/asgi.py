@@ -3,13 +3,15 @@ than the gateway's whole budget per request)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ..errors import PayloadTooLargeError
 from ..gateway.responses import BodyResponse, StreamResponse
 
-__all__ = ["ASGIApp", "Receive", "Scope", "Send", "read_body", "send_body", "send_stream", "header_dict"]
+__all__ = ["ASGIApp", "Receive", "Scope", "Send", "header_dict", "read_body", "send_body", "send_stream"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -53,14 +55,31 @@ async def send_body(send: Send, resp: BodyResponse) -> None:
     await send({"type": "http.response.body", "body": resp.body})
 
 
-async def send_stream(send: Send, resp: StreamResponse) -> None:
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def send_stream(send: Send, resp: StreamResponse, receive: Receive | None = None) -> None:
+    """Forward chunks as they come; stop (and let the generator record a 499) when the client leaves.
+
+    Servers may drop writes to a closed connection silently, so a watcher waits for the ASGI
+    ``http.disconnect`` message and the loop checks it between chunks.
+    """
     body = resp.body
+    watcher = asyncio.ensure_future(_disconnected(receive)) if receive is not None else None
     try:
         await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
         async for chunk in body:
+            if watcher is not None and watcher.done():
+                resp.client_gone = True
+                break
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-    except OSError:  # uvicorn's ClientDisconnected: the generator's cleanup records a 499
+        else:
+            await send({"type": "http.response.body", "body": b""})
+    except OSError:  # a server that raises on a closed connection
         resp.client_gone = True
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await body.aclose()  # type: ignore[attr-defined]
