@@ -53,9 +53,13 @@ def _decode_key(b64: str, where: str) -> bytes:
     try:
         key = base64.b64decode(b64.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise ConfigError(f"{where} is not valid base64; generate one with: openssl rand -base64 32") from None
+        raise ConfigError(
+            f"{where} is not valid base64; generate one with: openssl rand -base64 32"
+        ) from None
     if len(key) != 32:
-        raise ConfigError(f"{where} must decode to 32 bytes (AES-256), got {len(key)}; use openssl rand -base64 32")
+        raise ConfigError(
+            f"{where} must decode to 32 bytes (AES-256), got {len(key)}; use openssl rand -base64 32"
+        )
     return key
 
 
@@ -152,7 +156,9 @@ class DataKeyring:
         try:
             return AESGCM(key).decrypt(nonce, body, header)
         except InvalidTag:
-            raise DecryptionError(f"ciphertext sealed with key {kid} failed authentication (tampered?)") from None
+            raise DecryptionError(
+                f"ciphertext sealed with key {kid} failed authentication (tampered?)"
+            ) from None
 
     def needs_rotation(self, blob: bytes) -> bool:
         return not is_encrypted(blob) or self.key_id_of(blob) != self._active

@@ -23,7 +23,8 @@ from seedstack.errors import AuthenticationError, PermissionDeniedError, StoreEr
 
 def _add_key(store, key: str, role: str, *, name: str = "k", revoked: bool = False) -> None:
     store.execute(
-        "INSERT INTO api_keys (id, name, hash, prefix, role, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO api_keys (id, name, hash, prefix, role, created_at, revoked_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (f"id-{name}", name, hash_key(key), key[:8], role, time.time(), time.time() if revoked else None),
     )
 
@@ -61,8 +62,13 @@ def test_denials_are_refused_clearly_and_audited(store) -> None:
     entries = read_audit(store)
     assert len(entries) == 1
     e = entries[0]
-    assert (e.actor, e.role, e.action, e.target, e.allowed) == ("key:eve", "ml-engineer", "data.read_raw",
-                                                               "dataset:chats@v1", False)
+    assert (e.actor, e.role, e.action, e.target, e.allowed) == (
+        "key:eve",
+        "ml-engineer",
+        "data.read_raw",
+        "dataset:chats@v1",
+        False,
+    )
 
 
 def test_audit_log_is_append_only_in_the_database(store) -> None:

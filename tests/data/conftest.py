@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,10 +44,14 @@ class StubEngine:
         out += [Finding("pii", "PHONE", m.start(), m.end(), 1.0) for m in _PHONE.finditer(text)]
         return sorted(out, key=lambda f: f.start)
 
-    def redact(self, text: str, findings: list[Any], mode: str = "placeholder", hmac_key: bytes | None = None) -> str:
+    def redact(
+        self, text: str, findings: list[Any], mode: str = "placeholder", hmac_key: bytes | None = None
+    ) -> str:
         for f in sorted(findings, key=lambda f: -f.start):
             if mode == "hmac":
-                tag = hmac.new(hmac_key or b"", text[f.start : f.end].encode(), hashlib.sha256).hexdigest()[:10]
+                tag = hmac.new(hmac_key or b"", text[f.start : f.end].encode(), hashlib.sha256).hexdigest()[
+                    :10
+                ]
                 rep = f"<{f.type}_{tag}>"
             else:
                 rep = f"<{f.type}>"
@@ -74,13 +77,22 @@ def make_service(store: Any, root: str, engine: StubEngine, tmp_path: Path) -> S
     from seedstack.crypto import DataKeyring
 
     def make(
-        actor: Actor = LOCAL_ADMIN, *, policy: str = "redact", keep_raw: bool = False, loc: TableLocation | None = None,
+        actor: Actor = LOCAL_ADMIN,
+        *,
+        policy: str = "redact",
+        keep_raw: bool = False,
+        loc: TableLocation | None = None,
         block_bytes: int = 1 << 16,
     ) -> DatasetService:
         scrubber = None if policy == "off" else GuardScrubber(engine, policy=policy, hmac_key=b"k" * 32)
         return DatasetService(
-            store, loc or TableLocation(root), actor, scrubber=scrubber,
-            keyring=lambda: DataKeyring.open(tmp_path / "home"), keep_raw=keep_raw, block_bytes=block_bytes,
+            store,
+            loc or TableLocation(root),
+            actor,
+            scrubber=scrubber,
+            keyring=lambda: DataKeyring.open(tmp_path / "home"),
+            keep_raw=keep_raw,
+            block_bytes=block_bytes,
         )
 
     return make

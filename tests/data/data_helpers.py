@@ -18,6 +18,11 @@ def chat_rows(n: int, start: int = 0, pii_every: int = 0) -> list[dict[str, Any]
         text = f"question {i}"
         if pii_every and i % pii_every == 0:
             text += f" mail me at user{i}@example.com"
-        rows.append({"id": i, "messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}],
-                     "score": i / 10})
+        rows.append(
+            {
+                "id": i,
+                "messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}],
+                "score": i / 10,
+            }
+        )
     return rows

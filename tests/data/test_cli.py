@@ -73,8 +73,20 @@ def test_keys_enforce_roles_and_denials_show_in_audit(cli, tmp_path: Path) -> No
     assert cli("data", "add", "chats", "a.jsonl", key="sk-eng")[0] == 0
     code, out = cli("data", "export", "chats@v0", "-o", "x.jsonl", key="sk-aud")
     assert code == 1 and "role 'auditor' may not read scrubbed rows" in " ".join(out.split())
-    code, out = cli("models", "register", "bot", "--version", "1", "--artifact", "s3://w/bot",
-                    "--dataset", "chats@v0", "--quantization", "awq-int4", key="sk-eng")
+    code, out = cli(
+        "models",
+        "register",
+        "bot",
+        "--version",
+        "1",
+        "--artifact",
+        "s3://w/bot",
+        "--dataset",
+        "chats@v0",
+        "--quantization",
+        "awq-int4",
+        key="sk-eng",
+    )
     assert code == 0 and "registered bot@1" in out
     code, out = cli("models", "show", "bot@1", key="sk-aud")
     assert "hidden: needs models.read_artifact" in out

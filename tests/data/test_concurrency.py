@@ -5,15 +5,17 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .data_helpers import chat_rows, write_jsonl
-
 from seedstack.data import ConcurrentWriteError
+
+from .data_helpers import chat_rows, write_jsonl
 
 
 def _race(make_service, tmp_path: Path, replace: tuple[bool, bool]) -> list[object]:
     svc0 = make_service()
     svc0.add("chats", [write_jsonl(tmp_path / "seed.jsonl", chat_rows(10))])
-    files = [write_jsonl(tmp_path / f"w{i}.jsonl", chat_rows(2000, start=1000 * (i + 1) * 10)) for i in range(2)]
+    files = [
+        write_jsonl(tmp_path / f"w{i}.jsonl", chat_rows(2000, start=1000 * (i + 1) * 10)) for i in range(2)
+    ]
     barrier = threading.Barrier(2)
     results: list[object] = [None, None]
 
@@ -45,7 +47,9 @@ def test_two_appends_both_succeed_as_distinct_versions(make_service, tmp_path: P
 def test_replace_racing_an_append_never_corrupts(make_service, tmp_path: Path) -> None:
     results = _race(make_service, tmp_path, (True, False))
     errors = [r for r in results if isinstance(r, Exception)]
-    assert all(isinstance(e, ConcurrentWriteError) and "run the command again" in str(e) for e in errors), errors
+    assert all(isinstance(e, ConcurrentWriteError) and "run the command again" in str(e) for e in errors), (
+        errors
+    )
     svc = make_service()
     latest = svc.show("chats")
     out = tmp_path / "latest.jsonl"

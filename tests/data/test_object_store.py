@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from .data_helpers import chat_rows, write_jsonl
 
 from seedstack.data import TableLocation
+
+from .data_helpers import chat_rows, write_jsonl
 
 pytestmark = pytest.mark.socket
 
@@ -28,12 +29,17 @@ def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """moto in its own process: delta-rs holds the GIL during I/O, so an in-thread server deadlocks."""
     pytest.importorskip("moto.server")
     boto3 = pytest.importorskip("boto3")
-    for k, v in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(k, v)
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 20
@@ -80,13 +86,18 @@ def test_versions_diff_export_and_raw_zone_on_s3(make_service, s3_endpoint: str,
     assert (d["rows_added"], d["rows_removed"]) == (10, 0)
     assert svc.export("chats@v0", tmp_path / "v0.jsonl") == 30
     assert "user0@example.com" in str(svc.read_raw("chats@v0").to_pylist())
-    keys = [o["Key"] for o in boto3.client("s3", endpoint_url=s3_endpoint).list_objects_v2(Bucket="lake")["Contents"]]
+    keys = [
+        o["Key"]
+        for o in boto3.client("s3", endpoint_url=s3_endpoint).list_objects_v2(Bucket="lake")["Contents"]
+    ]
     assert any(k.startswith("datasets/chats/_delta_log/") for k in keys)
     assert any(k.startswith("datasets/_raw/chats/") for k in keys)
     assert [e["message"] for e in svc.log("chats")] == [None, "on s3"]
 
 
-def test_two_writers_on_s3_both_land_with_conditional_put(make_service, s3_endpoint: str, tmp_path: Path) -> None:
+def test_two_writers_on_s3_both_land_with_conditional_put(
+    make_service, s3_endpoint: str, tmp_path: Path
+) -> None:
     import threading
 
     loc = _s3_location(s3_endpoint)

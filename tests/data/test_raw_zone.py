@@ -5,19 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .data_helpers import chat_rows, write_jsonl
 
 from seedstack.access import Actor, read_audit
 from seedstack.crypto import DataKeyring
 from seedstack.data import rotate_data_key
 from seedstack.errors import PermissionDeniedError
 
+from .data_helpers import chat_rows, write_jsonl
+
 
 def _files_contain(root: str, needle: bytes) -> bool:
     return any(needle in p.read_bytes() for p in Path(root).rglob("*.parquet"))
 
 
-def test_raw_rows_are_encrypted_and_only_data_admin_reads_them(make_service, store, root, tmp_path: Path) -> None:
+def test_raw_rows_are_encrypted_and_only_data_admin_reads_them(
+    make_service, store, root, tmp_path: Path
+) -> None:
     svc = make_service(keep_raw=True)
     svc.add("chats", [write_jsonl(tmp_path / "c.jsonl", chat_rows(20, pii_every=4))])
     assert not _files_contain(root, b"user4@example.com")  # neither scrubbed nor raw files hold it
@@ -26,7 +29,7 @@ def test_raw_rows_are_encrypted_and_only_data_admin_reads_them(make_service, sto
     assert raw.num_rows == 20
     assert "user4@example.com" in str(raw.column("messages").to_pylist())
     eng = make_service(Actor("eve", "ml-engineer", key_id="k2"))
-    with pytest.raises(PermissionDeniedError, match="ml-engineer.*data.read_raw"):
+    with pytest.raises(PermissionDeniedError, match=r"ml-engineer.*data\.read_raw"):
         eng.read_raw("chats@v0")
     denied = read_audit(store, denied_only=True)
     assert denied[0].actor == "key:eve" and denied[0].action == "data.read_raw" and not denied[0].allowed
@@ -39,8 +42,12 @@ def test_rotate_data_key_reencrypts_raw_zone_and_payloads(make_service, store, r
     svc.add("chats", [write_jsonl(tmp_path / "c.jsonl", chat_rows(8, pii_every=2))])
     ring = svc.keyring()
     old = ring.active_id
-    store.execute("INSERT INTO payloads (request_id, ts, body) VALUES (?, ?, ?)", ("r1", 1.0, ring.encrypt(b"hello")))
-    store.execute("INSERT INTO payloads (request_id, ts, body) VALUES (?, ?, ?)", ("r2", 1.0, b"legacy plain"))
+    store.execute(
+        "INSERT INTO payloads (request_id, ts, body) VALUES (?, ?, ?)", ("r1", 1.0, ring.encrypt(b"hello"))
+    )
+    store.execute(
+        "INSERT INTO payloads (request_id, ts, body) VALUES (?, ?, ?)", ("r2", 1.0, b"legacy plain")
+    )
     res = rotate_data_key(store, ring, svc.loc, svc.actor)
     assert res["previous_key"] == old and res["active_key"] != old and res["retired_keys"] == [old]
     assert res["payloads_reencrypted"] == 2 and res["raw_batches_reencrypted"] == {"chats": 1}

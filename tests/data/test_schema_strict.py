@@ -5,15 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .data_helpers import write_jsonl
 
 from seedstack.data import SchemaMismatchError
+
+from .data_helpers import write_jsonl
 
 
 @pytest.fixture
 def svc(make_service, tmp_path: Path):
     s = make_service(policy="off")
-    s.add("events", [write_jsonl(tmp_path / "base.jsonl", [{"id": 1, "n": 5, "x": 0.5}, {"id": 2, "n": 6, "x": 1.5}])])
+    s.add(
+        "events",
+        [write_jsonl(tmp_path / "base.jsonl", [{"id": 1, "n": 5, "x": 0.5}, {"id": 2, "n": 6, "x": 1.5}])],
+    )
     return s
 
 
@@ -51,7 +55,7 @@ def test_type_change_in_a_later_block_is_refused_and_nothing_written(make_servic
 
 def test_new_column_needs_evolve(svc, tmp_path: Path) -> None:
     more = write_jsonl(tmp_path / "more.jsonl", [{"id": 3, "n": 7, "x": 2.5, "lang": "fr"}])
-    with pytest.raises(SchemaMismatchError, match="new column 'lang'.*--evolve"):
+    with pytest.raises(SchemaMismatchError, match=r"new column 'lang'.*--evolve"):
         svc.add("events", [more])
     rec = svc.add("events", [more], evolve=True)
     assert svc.show(f"events@v{rec.version}")["schema"]["lang"] == "string"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .data_helpers import chat_rows, write_jsonl
 from deltalake import DeltaTable
+
+from .data_helpers import chat_rows, write_jsonl
 
 
 def _contents(svc, ref: str, tmp_path: Path) -> list[dict]:
@@ -15,7 +16,9 @@ def _contents(svc, ref: str, tmp_path: Path) -> list[dict]:
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
-def test_redact_replaces_pii_in_nested_messages_and_reports_counts(make_service, root, tmp_path: Path) -> None:
+def test_redact_replaces_pii_in_nested_messages_and_reports_counts(
+    make_service, root, tmp_path: Path
+) -> None:
     svc = make_service(policy="redact")
     rows = chat_rows(30, pii_every=10)
     rows[1]["messages"][1]["content"] = "call +1 555 123 4567 or a@b.co"

@@ -19,7 +19,9 @@ def test_add_creates_version_with_metadata(make_service, tmp_path: Path) -> None
     assert rec.version == 0
     assert rec.row_count == 50 and rec.rows_added == 50
     assert rec.author == "local-admin" and rec.message == "first cut"
-    assert rec.sources == [{"file": "chats.jsonl", "bytes": src.stat().st_size, "format": "jsonl", "rows": 50}]
+    assert rec.sources == [
+        {"file": "chats.jsonl", "bytes": src.stat().st_size, "format": "jsonl", "rows": 50}
+    ]
     assert len(rec.content_hash) == 32 and len(rec.schema_hash) == 16
     shown = svc.show("chats@v0")
     assert shown["schema"]["messages"] == "list<struct<role: string, content: string>>"

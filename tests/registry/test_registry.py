@@ -18,8 +18,9 @@ SHA = "ab" * 32
 
 @pytest.fixture
 def dataset(store, tmp_path: Path) -> DatasetService:
-    svc = DatasetService(store, TableLocation(str(tmp_path / "lake")), LOCAL_ADMIN,
-                         scrubber=GuardScrubber(StubEngine()))
+    svc = DatasetService(
+        store, TableLocation(str(tmp_path / "lake")), LOCAL_ADMIN, scrubber=GuardScrubber(StubEngine())
+    )
     src = tmp_path / "c.jsonl"
     src.write_text("".join(json.dumps({"q": f"hi {i}", "a": f"x{i}@y.io"}) + "\n" for i in range(10)))
     svc.add("chats", [src], message="support logs, Nov")
@@ -28,8 +29,15 @@ def dataset(store, tmp_path: Path) -> DatasetService:
 
 
 def _register(reg: ModelRegistry, version: str = "1", **kw) -> object:
-    args = {"artifact": "s3://weights/bot-1", "sha256": SHA, "base_model": "llama-3.1-8b",
-            "datasets": ["chats@v0"], "quantization": "awq-int4", "backend": "chat/vllm-0", **kw}
+    args = {
+        "artifact": "s3://weights/bot-1",
+        "sha256": SHA,
+        "base_model": "llama-3.1-8b",
+        "datasets": ["chats@v0"],
+        "quantization": "awq-int4",
+        "backend": "chat/vllm-0",
+        **kw,
+    }
     return reg.register("support-bot", version, **args)
 
 

@@ -52,7 +52,9 @@ def resolve_actor(store: Store, key: str | None) -> Actor:
         "SELECT id, name, role, revoked_at FROM api_keys WHERE hash = ?", (hash_key(key.strip()),)
     )
     if row is None:
-        raise AuthenticationError("unknown API key: check --key / SEEDSTACK_API_KEY (keys list shows prefixes)")
+        raise AuthenticationError(
+            "unknown API key: check --key / SEEDSTACK_API_KEY (keys list shows prefixes)"
+        )
     if row[3] is not None:
         raise AuthenticationError(f"API key '{row[1]}' was revoked: ask an admin for a new one")
     return Actor(name=str(row[1]), role=str(row[2]), key_id=str(row[0]))

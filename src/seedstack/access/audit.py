@@ -48,8 +48,18 @@ def audit(
     ts = time.time()
     entry_id = _time_ordered_id(ts)
     store.execute(
-        "INSERT INTO audit_log (id, ts, actor, role, action, target, allowed, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (entry_id, ts, actor, role, action, target, 1 if allowed else 0, json.dumps(detail or {}, default=str)),
+        "INSERT INTO audit_log (id, ts, actor, role, action, target, allowed, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            entry_id,
+            ts,
+            actor,
+            role,
+            action,
+            target,
+            1 if allowed else 0,
+            json.dumps(detail or {}, default=str),
+        ),
     )
     return entry_id
 
@@ -64,7 +74,8 @@ def read_audit(
     limit: int = 100,
 ) -> list[AuditEntry]:
     """Newest first, filtered the way an investigator narrows down."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if target:
         where.append("(target = ? OR target LIKE ?)")
         params += [target, f"{target}@%"]

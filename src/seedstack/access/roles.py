@@ -50,7 +50,15 @@ ROLES: Final = MappingProxyType(
     {
         ROLE_ADMIN: _ALL,
         ROLE_DATA_ADMIN: frozenset(
-            {"data.read_meta", "data.read", "data.read_raw", "data.write", "data.vacuum", "models.read", "audit.read"}
+            {
+                "data.read_meta",
+                "data.read",
+                "data.read_raw",
+                "data.write",
+                "data.vacuum",
+                "models.read",
+                "audit.read",
+            }
         ),
         ROLE_ML_ENGINEER: frozenset(
             {

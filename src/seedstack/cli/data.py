@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from ..config import Settings
@@ -22,7 +29,9 @@ from .audit import KeyOption, acting_actor
 
 __all__ = ["data_app", "rotate_data_key_cmd"]
 
-data_app = typer.Typer(help="Versioned, schema-strict, PII-scrubbed datasets (Delta Lake).", no_args_is_help=True)
+data_app = typer.Typer(
+    help="Versioned, schema-strict, PII-scrubbed datasets (Delta Lake).", no_args_is_help=True
+)
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
 
@@ -39,8 +48,13 @@ def _when(ts: float | None) -> str:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), console=err_console, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
     )
 
 
@@ -53,9 +67,13 @@ def _dump(obj: Any) -> None:
 def add(
     name: Annotated[str, typer.Argument(help="dataset name")],
     paths: Annotated[list[Path], typer.Argument(help="input files (JSONL, CSV or Parquet)")],
-    fmt: Annotated[str | None, typer.Option("--format", help="jsonl|csv|parquet (default: by suffix)")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl|csv|parquet (default: by suffix)")
+    ] = None,
     message: Annotated[str | None, typer.Option("-m", "--message", help="why this version exists")] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="replace the content (still a new version)")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="replace the content (still a new version)")
+    ] = False,
     evolve: Annotated[bool, typer.Option("--evolve", help="allow new nullable columns")] = False,
     as_json: JsonOption = False,
     key: KeyOption = None,
@@ -66,8 +84,15 @@ def add(
         total = sum(p.stat().st_size for p in paths if p.is_file())
         with _progress() as bar:
             task = bar.add_task(f"adding {name}", total=total)
-            rec = svc.add(name, paths, fmt=fmt, message=message, replace=replace, evolve=evolve,
-                          on_bytes=lambda n: bar.advance(task, n))
+            rec = svc.add(
+                name,
+                paths,
+                fmt=fmt,
+                message=message,
+                replace=replace,
+                evolve=evolve,
+                on_bytes=lambda n: bar.advance(task, n),
+            )
     if as_json:
         _dump(rec.to_dict())
         return
@@ -85,7 +110,7 @@ def add(
 def list_(as_json: JsonOption = False, key: KeyOption = None, config: ConfigOption = None) -> None:
     """Datasets in this store, with their latest version."""
     with _service(config, key) as (svc, _, _):
-        rows = svc.list()
+        rows = svc.datasets()
     if as_json:
         _dump(rows)
         return
@@ -104,14 +129,22 @@ def log(name: str, as_json: JsonOption = False, key: KeyOption = None, config: C
     if as_json:
         _dump(entries)
         return
-    table = Table("version", "time (UTC)", "op", "author", "rows", "+rows", "content", "PII", "tags", "message")
+    table = Table(
+        "version", "time (UTC)", "op", "author", "rows", "+rows", "content", "PII", "tags", "message"
+    )
     for e in entries:
         pii = ", ".join(f"{k}={v}" for k, v in (e["pii"] or {}).items())
         table.add_row(
-            f"v{e['version']}", _when(e["ts"]), e["operation"], e["author"],
+            f"v{e['version']}",
+            _when(e["ts"]),
+            e["operation"],
+            e["author"],
             f"{e['row_count']:,}" if e["row_count"] is not None else "-",
             f"{e['rows_added']:,}" if e["rows_added"] is not None else "-",
-            (e["content_hash"] or "-")[:12], pii or "-", ",".join(e["tags"]), e["message"] or "",
+            (e["content_hash"] or "-")[:12],
+            pii or "-",
+            ",".join(e["tags"]),
+            e["message"] or "",
         )
     console.print(table)
 
@@ -152,7 +185,8 @@ def diff(
             console.print(f"  {label} {item}", highlight=False)
     console.print(
         f"  rows: {out['rows_before']:,} -> {out['rows_after']:,}  "
-        f"[green]+{out['rows_added']:,}[/] [red]-{out['rows_removed']:,}[/]  unchanged {out['rows_unchanged']:,}"
+        f"[green]+{out['rows_added']:,}[/] [red]-{out['rows_removed']:,}[/]  "
+        f"unchanged {out['rows_unchanged']:,}"
     )
     for label, key_ in (("added", "sample_added"), ("removed", "sample_removed")):
         for row in out.get(key_, []):
@@ -171,9 +205,15 @@ def export(
     """Write one version's (scrubbed) rows to JSONL or Parquet."""
     with _service(config, key) as (svc, _, _):
         name, version = svc.resolve(ref)
-        total = (svc.catalog.get(name, version).row_count if svc.catalog.get(name, version) else None)
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
-                      console=err_console, transient=True) as bar:
+        rec = svc.catalog.get(name, version)
+        total = rec.row_count if rec else None
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} rows"),
+            console=err_console,
+            transient=True,
+        ) as bar:
             task = bar.add_task(f"exporting {name}@v{version}", total=total)
             n = svc.export(ref, out, fmt=fmt, on_rows=lambda k: bar.advance(task, k))
     console.print(f"wrote {n:,} rows of {name}@v{version} to {out}")
@@ -181,8 +221,12 @@ def export(
 
 @data_app.command("tag")
 @friendly_errors
-def tag(ref: str, tag_name: Annotated[str, typer.Argument(metavar="TAG")], key: KeyOption = None,
-        config: ConfigOption = None) -> None:
+def tag(
+    ref: str,
+    tag_name: Annotated[str, typer.Argument(metavar="TAG")],
+    key: KeyOption = None,
+    config: ConfigOption = None,
+) -> None:
     """Name a version (tags never move; vacuum keeps tagged versions)."""
     with _service(config, key) as (svc, _, _):
         name, version = svc.tag(ref, tag_name)
@@ -225,7 +269,9 @@ def raw(
 
 
 @friendly_errors
-def rotate_data_key_cmd(as_json: JsonOption = False, key: KeyOption = None, config: ConfigOption = None) -> None:
+def rotate_data_key_cmd(
+    as_json: JsonOption = False, key: KeyOption = None, config: ConfigOption = None
+) -> None:
     """Re-encrypt sampled payloads and every raw zone under a new data key, then retire the old one."""
     settings = settings_from(config)
     with open_cli_store(settings) as store:

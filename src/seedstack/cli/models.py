@@ -41,8 +41,14 @@ def register(
     """Register a model version, pinned to the exact dataset versions it was trained on."""
     with open_cli_store(settings_from(config)) as store:
         mv = ModelRegistry(store, acting_actor(store, key)).register(
-            name, version, artifact=artifact, sha256=sha256, base_model=base_model, datasets=dataset or [],
-            quantization=quantization, backend=backend,
+            name,
+            version,
+            artifact=artifact,
+            sha256=sha256,
+            base_model=base_model,
+            datasets=dataset or [],
+            quantization=quantization,
+            backend=backend,
         )
     if as_json:
         _dump(mv.to_dict())
@@ -52,8 +58,12 @@ def register(
 
 @models_app.command("list")
 @friendly_errors
-def list_(name: Annotated[str | None, typer.Argument()] = None, as_json: JsonOption = False,
-          key: KeyOption = None, config: ConfigOption = None) -> None:
+def list_(
+    name: Annotated[str | None, typer.Argument()] = None,
+    as_json: JsonOption = False,
+    key: KeyOption = None,
+    config: ConfigOption = None,
+) -> None:
     """Registered model versions."""
     with open_cli_store(settings_from(config)) as store:
         models = ModelRegistry(store, acting_actor(store, key)).list(name)
@@ -62,16 +72,25 @@ def list_(name: Annotated[str | None, typer.Argument()] = None, as_json: JsonOpt
         return
     table = Table("model", "stage", "base", "quant", "backend", "datasets", "registered (UTC)")
     for m in models:
-        table.add_row(m.ref, m.stage, m.base_model or "-", m.quantization or "-", m.backend or "-",
-                      ", ".join(m.datasets) or "-",
-                      dt.datetime.fromtimestamp(m.created_at, tz=dt.UTC).strftime("%Y-%m-%d %H:%M"))
+        table.add_row(
+            m.ref,
+            m.stage,
+            m.base_model or "-",
+            m.quantization or "-",
+            m.backend or "-",
+            ", ".join(m.datasets) or "-",
+            dt.datetime.fromtimestamp(m.created_at, tz=dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        )
     console.print(table)
 
 
 @models_app.command("show")
 @friendly_errors
-def show(ref: Annotated[str, typer.Argument(help="NAME@VERSION")], key: KeyOption = None,
-         config: ConfigOption = None) -> None:
+def show(
+    ref: Annotated[str, typer.Argument(help="NAME@VERSION")],
+    key: KeyOption = None,
+    config: ConfigOption = None,
+) -> None:
     """One model version (artifact URI only for roles allowed to read it)."""
     with open_cli_store(settings_from(config)) as store:
         mv = ModelRegistry(store, acting_actor(store, key)).show(ref)
@@ -97,8 +116,12 @@ def promote(
 
 @models_app.command("lineage")
 @friendly_errors
-def lineage_cmd(ref: Annotated[str, typer.Argument(help="NAME@VERSION")], as_json: JsonOption = False,
-                key: KeyOption = None, config: ConfigOption = None) -> None:
+def lineage_cmd(
+    ref: Annotated[str, typer.Argument(help="NAME@VERSION")],
+    as_json: JsonOption = False,
+    key: KeyOption = None,
+    config: ConfigOption = None,
+) -> None:
     """Datasets and versions, their scrub reports, eval results and the traffic this version served."""
     with open_cli_store(settings_from(config)) as store:
         out = lineage(store, acting_actor(store, key), ref)
@@ -106,14 +129,19 @@ def lineage_cmd(ref: Annotated[str, typer.Argument(help="NAME@VERSION")], as_jso
         _dump(out)
         return
     m = out["model"]
-    console.print(f"[bold]{m['ref']}[/] ({m['stage']}) base={m['base_model'] or '-'} quant={m['quantization'] or '-'} "
-                  f"backend={m['backend'] or '-'}")
+    console.print(
+        f"[bold]{m['ref']}[/] ({m['stage']}) base={m['base_model'] or '-'} quant={m['quantization'] or '-'} "
+        f"backend={m['backend'] or '-'}"
+    )
     for d in out["datasets"]:
         scrub = d["scrub"] or {}
         pii = ", ".join(f"{k}={v}" for k, v in (scrub.get("entities") or {}).items()) or "none found"
-        console.print(f"  dataset {d['dataset']}: {d['rows'] or 0:,} rows, content {str(d['content_hash'])[:12]}, "
-                      f"scrub {scrub.get('policy', 'off')} (policy {scrub.get('policy_hash', '-')}, "
-                      f"engine {scrub.get('engine', '-')}): {pii}", highlight=False)
+        console.print(
+            f"  dataset {d['dataset']}: {d['rows'] or 0:,} rows, content {str(d['content_hash'])[:12]}, "
+            f"scrub {scrub.get('policy', 'off')} (policy {scrub.get('policy_hash', '-')}, "
+            f"engine {scrub.get('engine', '-')}): {pii}",
+            highlight=False,
+        )
     for e in out["evals"]:
         console.print(f"  eval {e['suite']} ({e['n_cases']} cases): {e['aggregates']}", highlight=False)
     if not out["evals"]:

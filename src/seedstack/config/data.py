@@ -33,8 +33,12 @@ class ScrubConfig(BaseModel):
     hmac_key: EnvSecret | None = Field(
         None, description='key for pseudonymize, e.g. {"$env": "SEEDSTACK_PII_HMAC_KEY"}'
     )
-    entities: list[str] | None = Field(None, description="only these entity types (default: all the engine finds)")
-    columns: list[str] | None = Field(None, description="only these top-level columns (default: every text column)")
+    entities: list[str] | None = Field(
+        None, description="only these entity types (default: all the engine finds)"
+    )
+    columns: list[str] | None = Field(
+        None, description="only these top-level columns (default: every text column)"
+    )
 
 
 class DataConfig(BaseModel):
@@ -50,7 +54,9 @@ class DataConfig(BaseModel):
         description="delta-rs object store options, e.g. AWS_ENDPOINT_URL, AWS_ALLOW_HTTP, AWS_REGION",
     )
     scrub: ScrubConfig = Field(default_factory=ScrubConfig)
-    keep_raw: bool = Field(False, description="also keep the unscrubbed rows, encrypted, readable by data-admin only")
+    keep_raw: bool = Field(
+        False, description="also keep the unscrubbed rows, encrypted, readable by data-admin only"
+    )
     block_bytes: int = Field(16 << 20, ge=1 << 16, description="bytes read per streamed block on ingest")
     key: EnvSecret | None = Field(
         default_factory=_env_data_key, description="base64 AES-256 data key (default: $SEEDSTACK_DATA_KEY)"

@@ -4,7 +4,7 @@ from .catalog import DatasetCatalog, VersionRecord
 from .errors import ConcurrentWriteError, SchemaMismatchError
 from .rotate import rotate_data_key
 from .schema import ROW_HASH
-from .scrub import GuardScrubber, PiiEngine, ScrubReport, Scrubber, scrubber_from_settings
+from .scrub import GuardScrubber, PiiEngine, Scrubber, ScrubReport, scrubber_from_settings
 from .service import DatasetService
 from .tables import DatasetRef, TableLocation, parse_ref
 

@@ -45,8 +45,19 @@ _COLS = (
 
 def _record(r: tuple[Any, ...]) -> VersionRecord:
     return VersionRecord(
-        r[0], int(r[1]), r[2], r[3], r[4], r[5], int(r[6]), int(r[7]), r[8], r[9],
-        json.loads(r[10] or "[]"), json.loads(r[11]) if r[11] else None, float(r[12]),
+        r[0],
+        int(r[1]),
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        int(r[6]),
+        int(r[7]),
+        r[8],
+        r[9],
+        json.loads(r[10] or "[]"),
+        json.loads(r[11]) if r[11] else None,
+        float(r[12]),
     )
 
 
@@ -58,14 +69,26 @@ class DatasetCatalog:
         self.store.execute(
             f"INSERT INTO dataset_versions ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                rec.dataset, rec.version, rec.commit_id, rec.operation, rec.content_hash, rec.schema_hash,
-                rec.row_count, rec.rows_added, rec.author, rec.message, json.dumps(rec.sources),
-                json.dumps(rec.scrub) if rec.scrub is not None else None, rec.created_at,
+                rec.dataset,
+                rec.version,
+                rec.commit_id,
+                rec.operation,
+                rec.content_hash,
+                rec.schema_hash,
+                rec.row_count,
+                rec.rows_added,
+                rec.author,
+                rec.message,
+                json.dumps(rec.sources),
+                json.dumps(rec.scrub) if rec.scrub is not None else None,
+                rec.created_at,
             ),
         )
 
     def versions(self, dataset: str) -> list[VersionRecord]:
-        rows = self.store.query(f"SELECT {_COLS} FROM dataset_versions WHERE dataset = ? ORDER BY version", (dataset,))
+        rows = self.store.query(
+            f"SELECT {_COLS} FROM dataset_versions WHERE dataset = ? ORDER BY version", (dataset,)
+        )
         return [_record(r) for r in rows]
 
     def get(self, dataset: str, version: int) -> VersionRecord | None:
@@ -75,7 +98,9 @@ class DatasetCatalog:
         return _record(r) if r else None
 
     def datasets(self) -> list[str]:
-        return [r[0] for r in self.store.query("SELECT DISTINCT dataset FROM dataset_versions ORDER BY dataset")]
+        return [
+            r[0] for r in self.store.query("SELECT DISTINCT dataset FROM dataset_versions ORDER BY dataset")
+        ]
 
     # --- tags ---------------------------------------------------------------------------------
     def set_tag(self, dataset: str, tag: str, version: int, actor: str) -> None:
@@ -92,11 +117,15 @@ class DatasetCatalog:
         )
 
     def tags(self, dataset: str) -> dict[str, int]:
-        rows = self.store.query("SELECT tag, version FROM dataset_tags WHERE dataset = ? ORDER BY tag", (dataset,))
+        rows = self.store.query(
+            "SELECT tag, version FROM dataset_tags WHERE dataset = ? ORDER BY tag", (dataset,)
+        )
         return {r[0]: int(r[1]) for r in rows}
 
     def resolve_tag(self, dataset: str, tag: str) -> int:
-        r = self.store.query_one("SELECT version FROM dataset_tags WHERE dataset = ? AND tag = ?", (dataset, tag))
+        r = self.store.query_one(
+            "SELECT version FROM dataset_tags WHERE dataset = ? AND tag = ?", (dataset, tag)
+        )
         if r is None:
             raise NotFoundError(f"{dataset} has no version or tag '{tag}'; see: seedstack data log {dataset}")
         return int(r[0])

@@ -36,10 +36,10 @@ def diff_versions(a: pds.Dataset, b: pds.Dataset, *, sample: int = 5) -> dict[st
     removed = ha[~np.isin(ha, hb, kind="sort")] if len(ha) else ha
     out: dict[str, Any] = {
         "schema": schema_diff(a.schema, b.schema),
-        "rows_before": int(len(ha)),
-        "rows_after": int(len(hb)),
-        "rows_added": int(len(added)),
-        "rows_removed": int(len(removed)),
+        "rows_before": len(ha),
+        "rows_after": len(hb),
+        "rows_added": len(added),
+        "rows_removed": len(removed),
         "rows_unchanged": int(len(hb) - len(added)),
     }
     if sample > 0:

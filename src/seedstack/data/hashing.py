@@ -27,8 +27,11 @@ def row_hashes(table: pa.Table) -> pa.Array:
     i = 0
     for batch in table.to_batches():
         for row in batch.to_pylist():
-            out[i] = int.from_bytes(digest(orjson.dumps(row, option=_OPTS, default=str), digest_size=8).digest(),
-                                    "little", signed=True)
+            out[i] = int.from_bytes(
+                digest(orjson.dumps(row, option=_OPTS, default=str), digest_size=8).digest(),
+                "little",
+                signed=True,
+            )
             i += 1
     return pa.array(out, type=pa.int64())
 

@@ -36,8 +36,13 @@ __all__ = ["META_KEY", "IngestRequest", "IngestResult", "commit_meta", "ingest"]
 
 META_KEY = "seedstack"
 _RAW_SCHEMA = pa.schema(
-    [("commit_id", pa.string()), ("seq", pa.int64()), ("rows", pa.int64()), ("key_id", pa.string()),
-     ("blob", pa.binary())]
+    [
+        ("commit_id", pa.string()),
+        ("seq", pa.int64()),
+        ("rows", pa.int64()),
+        ("key_id", pa.string()),
+        ("blob", pa.binary()),
+    ]
 )
 
 
@@ -105,7 +110,8 @@ def _widen(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     if batch.schema.equals(schema):
         return batch
     cols = [
-        batch.column(f.name) if f.name in batch.schema.names else pa.nulls(batch.num_rows, f.type) for f in schema
+        batch.column(f.name) if f.name in batch.schema.names else pa.nulls(batch.num_rows, f.type)
+        for f in schema
     ]
     return pa.RecordBatch.from_arrays(cols, schema=schema)
 
@@ -175,7 +181,9 @@ def ingest(
             "schema_change": change,
             "scrub": report.to_dict() if report else None,
         }
-        _commit(uri, loc, pa.RecordBatchReader.from_batches(final, spool.batches(final)), req, bool(change), meta)
+        _commit(
+            uri, loc, pa.RecordBatchReader.from_batches(final, spool.batches(final)), req, bool(change), meta
+        )
         version = _find_version(loc, uri, commit_id)
         dt = loc.open(uri, version, label=req.name)
         hashes = dt.to_pyarrow_dataset().to_table(columns=[ROW_HASH]).column(ROW_HASH).to_numpy()
@@ -186,7 +194,9 @@ def ingest(
                 pa.RecordBatchReader.from_batches(_RAW_SCHEMA, raw.batches(_RAW_SCHEMA)),
                 mode="append",
                 commit_properties=CommitProperties(
-                    custom_metadata={META_KEY: json.dumps({"commit_id": commit_id, "dataset_version": version})}
+                    custom_metadata={
+                        META_KEY: json.dumps({"commit_id": commit_id, "dataset_version": version})
+                    }
                 ),
                 **loc.write_kwargs(),
             )
@@ -213,7 +223,8 @@ def _initial_schema(table: pa.Table, source: str) -> pa.Schema:
     for f in table.schema:
         if pa.types.is_null(f.type):
             raise SchemaMismatchError(
-                f"{source}: column '{f.name}' is null in every row of the first block, so its type is unknown; "
+                f"{source}: column '{f.name}' is null in every row of the first block, "
+                "so its type is unknown; "
                 "give it at least one value (or drop it) before creating the dataset",
                 column=f.name,
             )
@@ -233,13 +244,16 @@ def _raw_row(keyring: DataKeyring, table: pa.Table, commit_id: str, seq: int) ->
     with pa.ipc.new_stream(sink, table.schema) as w:
         w.write_table(table)
     blob = keyring.encrypt(sink.getvalue().to_pybytes())
-    return pa.table(
-        [[commit_id], [seq], [table.num_rows], [keyring.active_id], [blob]], schema=_RAW_SCHEMA
-    )
+    return pa.table([[commit_id], [seq], [table.num_rows], [keyring.active_id], [blob]], schema=_RAW_SCHEMA)
 
 
 def _commit(
-    uri: str, loc: TableLocation, reader: pa.RecordBatchReader, req: IngestRequest, evolved: bool, meta: dict[str, Any]
+    uri: str,
+    loc: TableLocation,
+    reader: pa.RecordBatchReader,
+    req: IngestRequest,
+    evolved: bool,
+    meta: dict[str, Any],
 ) -> None:
     props = CommitProperties(
         custom_metadata={META_KEY: json.dumps(meta), "userName": str(meta["author"])}, max_commit_retries=20
@@ -255,7 +269,8 @@ def _commit(
         )
     except CommitFailedError as exc:
         raise ConcurrentWriteError(
-            f"another writer changed dataset '{req.name}' at the same time ({exc}); nothing was written by this "
+            f"another writer changed dataset '{req.name}' at the same time ({exc}); "
+            "nothing was written by this "
             "run: run the command again"
         ) from None
     except DeltaSchemaMismatch as exc:
@@ -275,7 +290,9 @@ def _find_version(loc: TableLocation, uri: str, commit_id: str) -> int:
         raw = entry.get(META_KEY)
         if raw and json.loads(raw).get("commit_id") == commit_id:
             return int(entry["version"])
-    raise ConcurrentWriteError("could not find this run's commit in the Delta log; check `seedstack data log`")
+    raise ConcurrentWriteError(
+        "could not find this run's commit in the Delta log; check `seedstack data log`"
+    )
 
 
 def commit_meta(entry: dict[str, Any]) -> dict[str, Any]:
@@ -285,4 +302,3 @@ def commit_meta(entry: dict[str, Any]) -> dict[str, Any]:
         return json.loads(raw) if raw else {}
     except ValueError:
         return {}
-

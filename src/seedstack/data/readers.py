@@ -25,7 +25,9 @@ from .errors import SchemaMismatchError
 __all__ = ["FORMATS", "Block", "detect_format", "iter_blocks"]
 
 FORMATS = ("jsonl", "csv", "parquet")
-_TYPE_CHANGE = re.compile(r"Column\((?P<col>[^)]*)\) changed from (?P<a>\w+) to (?P<b>\w+) in row (?P<row>\d+)")
+_TYPE_CHANGE = re.compile(
+    r"Column\((?P<col>[^)]*)\) changed from (?P<a>\w+) to (?P<b>\w+) in row (?P<row>\d+)"
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,9 @@ def _parse_jsonl(body: bytes, first_row: int, source: str, nbytes: int) -> Block
         # Blank lines would shift row numbers: drop them but keep numbering by line.
         body = b"\n".join(ln for ln in lines if ln.strip()) + b"\n"
     try:
-        table = pjson.read_json(io.BytesIO(body), read_options=pjson.ReadOptions(block_size=max(len(body), 1 << 20)))
+        table = pjson.read_json(
+            io.BytesIO(body), read_options=pjson.ReadOptions(block_size=max(len(body), 1 << 20))
+        )
     except pa.ArrowInvalid as exc:
         raise _explain_jsonl(exc, body, first_row, source) from None
     return Block(table, first_row, source, nbytes)
@@ -107,9 +111,13 @@ def _explain_jsonl(exc: Exception, body: bytes, first_row: int, source: str) -> 
         try:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError as err:
-            return InvalidRequestError(f"{source}: row {first_row + i} is not valid JSON ({err}); fix or remove it")
+            return InvalidRequestError(
+                f"{source}: row {first_row + i} is not valid JSON ({err}); fix or remove it"
+            )
         if not isinstance(obj, dict):
-            return InvalidRequestError(f"{source}: row {first_row + i} is not a JSON object; each line must be one")
+            return InvalidRequestError(
+                f"{source}: row {first_row + i} is not a JSON object; each line must be one"
+            )
     if m:
         col = m.group("col").lstrip("/")
         a, b = m.group("a"), m.group("b")
@@ -129,7 +137,7 @@ def _explain_jsonl(exc: Exception, body: bytes, first_row: int, source: str) -> 
                 break
         return SchemaMismatchError(
             f"{source}: column '{col}' changed type from {a} to {b} at row {row}; "
-            "a column keeps one type: fix the row (e.g. write 5, not \"5\")",
+            'a column keeps one type: fix the row (e.g. write 5, not "5")',
             column=col,
             row=row,
         )

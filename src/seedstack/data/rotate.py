@@ -28,7 +28,8 @@ def _payloads(store: Store, ring: DataKeyring, on_item: Callable[[int], None] | 
     done, last = 0, ""
     while True:
         rows = store.query(
-            "SELECT request_id, body FROM payloads WHERE request_id > ? ORDER BY request_id LIMIT ?", (last, _PAGE)
+            "SELECT request_id, body FROM payloads WHERE request_id > ? ORDER BY request_id LIMIT ?",
+            (last, _PAGE),
         )
         if not rows:
             return done
@@ -60,14 +61,18 @@ def _raw_zone(loc: TableLocation, name: str, ring: DataKeyring) -> int:
             fresh = [ring.encrypt(ring.decrypt(b)) for b in blobs]
             count[0] += len(fresh)
             cols = [
-                pa.array(fresh, pa.binary()) if n == "blob" else
-                pa.array([ring.active_id] * batch.num_rows, pa.string()) if n == "key_id" else batch.column(n)
+                pa.array(fresh, pa.binary())
+                if n == "blob"
+                else pa.array([ring.active_id] * batch.num_rows, pa.string())
+                if n == "key_id"
+                else batch.column(n)
                 for n in batch.schema.names
             ]
             yield pa.RecordBatch.from_arrays(cols, schema=batch.schema)
 
-    write_deltalake(uri, pa.RecordBatchReader.from_batches(ds.schema, batches()), mode="overwrite",
-                    **loc.write_kwargs())
+    write_deltalake(
+        uri, pa.RecordBatchReader.from_batches(ds.schema, batches()), mode="overwrite", **loc.write_kwargs()
+    )
     # Old ciphertext must not outlive the old key: drop every file the new version does not use.
     loc.open(uri).vacuum(retention_hours=0, dry_run=False, enforce_retention_duration=False)
     return count[0]
@@ -92,7 +97,9 @@ def rotate_data_key(
         "payloads_reencrypted": payloads,
         "raw_batches_reencrypted": {k: v for k, v in raw.items() if v},
         "retired_keys": retired,
-        "note": None if ring.file_managed else "env-managed key: remove data.previous_keys once this succeeded",
+        "note": None
+        if ring.file_managed
+        else "env-managed key: remove data.previous_keys once this succeeded",
     }
     audit(store, actor.label, "keys.rotate_data_key", "key:data", True, result, role=actor.role)
     return result

@@ -31,7 +31,9 @@ def canonical_type(t: pa.DataType) -> str:
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_list_view(t):
         return f"list<{canonical_type(t.value_type)}>"
     if pa.types.is_struct(t):
-        inner = ", ".join(f"{t.field(i).name}: {canonical_type(t.field(i).type)}" for i in range(t.num_fields))
+        inner = ", ".join(
+            f"{t.field(i).name}: {canonical_type(t.field(i).type)}" for i in range(t.num_fields)
+        )
         return f"struct<{inner}>"
     if pa.types.is_map(t):
         return f"map<{canonical_type(t.key_type)}, {canonical_type(t.item_type)}>"
@@ -73,7 +75,9 @@ def _first_bad_row(col: pa.ChunkedArray | pa.Array, want: pa.DataType) -> int:
     return int(valid[0]) if len(valid) else 0
 
 
-def _refuse(source: str, name: str, want: pa.DataType, got: pa.DataType, col: pa.ChunkedArray, first_row: int) -> None:
+def _refuse(
+    source: str, name: str, want: pa.DataType, got: pa.DataType, col: pa.ChunkedArray, first_row: int
+) -> None:
     i = _first_bad_row(col, want)
     value = col[i].as_py() if len(col) else None
     shown = repr(value)
@@ -118,7 +122,7 @@ def conform(
         elif pa.types.is_integer(got) and pa.types.is_floating(field.type):
             as_float = pc.cast(col, field.type)
             back = pc.cast(as_float, got, safe=False)
-            if not pc.all(pc.equal(back, col)).as_py() in (True, None):
+            if pc.all(pc.equal(back, col)).as_py() not in (True, None):
                 _refuse(source, field.name, field.type, got, col, first_row)
             col = as_float
         else:
@@ -140,7 +144,8 @@ def conform(
         col = table.column(name)
         if pa.types.is_null(col.type):
             raise SchemaMismatchError(
-                f"{source}: new column '{name}' is null in every row of the block starting at row {first_row}, "
+                f"{source}: new column '{name}' is null in every row of the block "
+                f"starting at row {first_row}, "
                 "so its type is unknown; add it once it has values",
                 column=name,
             )

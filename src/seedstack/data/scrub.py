@@ -33,7 +33,9 @@ class PiiEngine(Protocol):
     """What the data layer needs from ``seedstack.guard.GuardEngine``."""
 
     def scan(self, text: str, detectors: set[str] | None = None) -> list[Any]: ...
-    def redact(self, text: str, findings: list[Any], mode: str = "placeholder", hmac_key: bytes | None = None) -> str: ...
+    def redact(
+        self, text: str, findings: list[Any], mode: str = "placeholder", hmac_key: bytes | None = None
+    ) -> str: ...
 
 
 @dataclass
@@ -84,7 +86,8 @@ class GuardScrubber:
             raise ConfigError(f"unknown scrub policy '{policy}': use redact, pseudonymize or drop")
         if policy == "pseudonymize" and not hmac_key:
             raise ConfigError(
-                'data.scrub.policy=pseudonymize needs data.scrub.hmac_key, e.g. {"$env": "SEEDSTACK_PII_HMAC_KEY"}'
+                "data.scrub.policy=pseudonymize needs data.scrub.hmac_key, "
+                'e.g. {"$env": "SEEDSTACK_PII_HMAC_KEY"}'
             )
         self.engine = engine
         self.policy = policy
@@ -161,7 +164,9 @@ class GuardScrubber:
         filled = pc.fill_null(arr, "")
         lengths = pc.utf8_length(filled).to_numpy(zero_copy_only=False).astype(np.int64)
         starts = np.concatenate(([0], np.cumsum(lengths + len(_SEP))[:-1]))
-        joined_arr = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(filled)], pa.int32()), filled), _SEP)
+        joined_arr = pc.binary_join(
+            pa.ListArray.from_arrays(pa.array([0, len(filled)], pa.int32()), filled), _SEP
+        )
         text = joined_arr[0].as_py() or ""
         findings = [f for f in self.engine.scan(text, detectors={"pii"}) if self._wanted(f)]
         if not findings:
@@ -205,7 +210,7 @@ def scrubber_from_settings(settings: Any, engine: PiiEngine | None = None) -> Gu
         return None
     if engine is None:
         try:
-            from ..guard import GuardEngine  # the guard service; imported lazily to keep the seam small
+            from ..guard import GuardEngine  # type: ignore[attr-defined]  # lazily: keeps the seam small
         except ImportError:
             raise ConfigError(
                 "PII scrub needs the guard engine (seedstack.guard), which is not available in this install; "

@@ -133,15 +133,30 @@ class DatasetService:
             on_bytes=on_bytes,
         )
         rec = VersionRecord(
-            name, res.version, res.commit_id, res.operation, res.content_hash, res.schema_hash, res.row_count,
-            res.rows_added, self.actor.label, message, res.sources, res.scrub, res.created_at,
+            name,
+            res.version,
+            res.commit_id,
+            res.operation,
+            res.content_hash,
+            res.schema_hash,
+            res.row_count,
+            res.rows_added,
+            self.actor.label,
+            message,
+            res.sources,
+            res.scrub,
+            res.created_at,
         )
         self.catalog.record(rec)
         self._audit(
             f"data.{res.operation}",
             f"dataset:{name}@v{res.version}",
-            {"rows_added": res.rows_added, "sources": [s["file"] for s in res.sources],
-             "schema_change": res.schema_change, "raw_kept": res.raw_kept},
+            {
+                "rows_added": res.rows_added,
+                "sources": [s["file"] for s in res.sources],
+                "schema_change": res.schema_change,
+                "raw_kept": res.raw_kept,
+            },
         )
         return rec
 
@@ -178,14 +193,21 @@ class DatasetService:
         }
 
     # --- read ---------------------------------------------------------------------------------
-    def list(self) -> list[dict[str, Any]]:
+    def datasets(self) -> list[dict[str, Any]]:
         self._allow("data.read_meta", "dataset:*")
         out = []
         for name in self.catalog.datasets():
             versions = self.catalog.versions(name)
             last = versions[-1]
-            out.append({"dataset": name, "latest": f"v{last.version}", "rows": last.row_count,
-                        "versions": len(versions), "updated": last.created_at})
+            out.append(
+                {
+                    "dataset": name,
+                    "latest": f"v{last.version}",
+                    "rows": last.row_count,
+                    "versions": len(versions),
+                    "updated": last.created_at,
+                }
+            )
         return out
 
     def log(self, name: str) -> list[dict[str, Any]]:
@@ -201,19 +223,21 @@ class DatasetService:
             v = int(entry["version"])
             meta = commit_meta(entry)
             rec = index.get(v)
-            out.append({
-                "version": v,
-                "ts": entry.get("timestamp", 0) / 1000,
-                "operation": meta.get("operation") or str(entry.get("operation", "")).lower(),
-                "author": meta.get("author") or entry.get("userName") or "-",
-                "message": meta.get("message"),
-                "rows_added": meta.get("rows_added"),
-                "row_count": rec.row_count if rec else None,
-                "content_hash": rec.content_hash if rec else None,
-                "schema_hash": meta.get("schema_hash"),
-                "tags": sorted(tags.get(v, [])),
-                "pii": (meta.get("scrub") or {}).get("entities"),
-            })
+            out.append(
+                {
+                    "version": v,
+                    "ts": entry.get("timestamp", 0) / 1000,
+                    "operation": meta.get("operation") or str(entry.get("operation", "")).lower(),
+                    "author": meta.get("author") or entry.get("userName") or "-",
+                    "message": meta.get("message"),
+                    "rows_added": meta.get("rows_added"),
+                    "row_count": rec.row_count if rec else None,
+                    "content_hash": rec.content_hash if rec else None,
+                    "schema_hash": meta.get("schema_hash"),
+                    "tags": sorted(tags.get(v, [])),
+                    "pii": (meta.get("scrub") or {}).get("entities"),
+                }
+            )
         return out
 
     def show(self, ref: str, *, rows: int = 0) -> dict[str, Any]:
@@ -223,7 +247,9 @@ class DatasetService:
             self._allow("data.read", f"dataset:{name}@v{version}")
         dt = self.loc.open(self.loc.uri(name), version, label=name)
         rec = self.catalog.get(name, version)
-        meta = next((commit_meta(e) for e in self.loc.history(self.loc.uri(name)) if int(e["version"]) == version), {})
+        meta = next(
+            (commit_meta(e) for e in self.loc.history(self.loc.uri(name)) if int(e["version"]) == version), {}
+        )
         schema = self.loc.user_schema(dt)
         out: dict[str, Any] = {
             "dataset": name,
@@ -246,7 +272,9 @@ class DatasetService:
             sample = 0  # metadata-only roles see counts, not rows
         t0 = time.perf_counter()
         out = diff_versions(self._dataset(name_a, va), self._dataset(name_b, vb), sample=sample)
-        out.update({"a": f"{name_a}@v{va}", "b": f"{name_b}@v{vb}", "seconds": round(time.perf_counter() - t0, 3)})
+        out.update(
+            {"a": f"{name_a}@v{va}", "b": f"{name_b}@v{vb}", "seconds": round(time.perf_counter() - t0, 3)}
+        )
         if sample:
             self._audit("data.read", f"dataset:{name_b}@v{vb}", {"diff_against": f"{name_a}@v{va}"})
         return out
@@ -267,7 +295,9 @@ class DatasetService:
         rec = self.catalog.get(name, version)
         raw_uri = self.loc.raw_uri(name)
         if rec is None or not self.loc.exists(raw_uri):
-            raise NotFoundError(f"{name}@v{version} has no raw zone (data.keep_raw was off when it was added)")
+            raise NotFoundError(
+                f"{name}@v{version} has no raw zone (data.keep_raw was off when it was added)"
+            )
         keyring = self.keyring()
         ds = self.loc.open(raw_uri).to_pyarrow_dataset()
         t = ds.to_table(filter=pc.field("commit_id") == rec.commit_id).sort_by("seq")

@@ -86,7 +86,9 @@ class TableLocation:
         try:
             dt = DeltaTable(uri, storage_options=self._opts())
         except TableNotFoundError:
-            raise NotFoundError(f"no dataset '{label or uri}'; create it with: seedstack data add NAME FILE") from None
+            raise NotFoundError(
+                f"no dataset '{label or uri}'; create it with: seedstack data add NAME FILE"
+            ) from None
         if version is not None:
             latest = dt.version()
             if version < 0 or version > latest:

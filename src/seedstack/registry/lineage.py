@@ -26,7 +26,8 @@ def version_for_backend(store: Store, backend: str) -> str | None:
     """
     alias = backend.split("/", 1)[0]
     rows = store.query(
-        "SELECT name, version, stage, created_at, backend FROM model_versions WHERE backend = ? OR backend = ?",
+        "SELECT name, version, stage, created_at, backend FROM model_versions "
+        "WHERE backend = ? OR backend = ?",
         (backend, alias),
     )
     if not rows:
@@ -44,22 +45,25 @@ def _datasets(store: Store, name: str, version: str) -> list[dict[str, Any]]:
         (name, version),
     ):
         rec = catalog.get(ds, int(dv))
-        out.append({
-            "dataset": f"{ds}@v{dv}",
-            "rows": rec.row_count if rec else None,
-            "content_hash": rec.content_hash if rec else None,
-            "author": rec.author if rec else None,
-            "message": rec.message if rec else None,
-            "sources": rec.sources if rec else [],
-            "scrub": rec.scrub if rec else None,
-        })
+        out.append(
+            {
+                "dataset": f"{ds}@v{dv}",
+                "rows": rec.row_count if rec else None,
+                "content_hash": rec.content_hash if rec else None,
+                "author": rec.author if rec else None,
+                "message": rec.message if rec else None,
+                "sources": rec.sources if rec else [],
+                "scrub": rec.scrub if rec else None,
+            }
+        )
     return out
 
 
 def _evals(store: Store, ref: str) -> list[dict[str, Any]]:
     try:
         return store.query_dicts(
-            "SELECT id, ts, suite, n_cases, aggregates FROM eval_runs WHERE model_version = ? ORDER BY ts DESC LIMIT 20",
+            "SELECT id, ts, suite, n_cases, aggregates FROM eval_runs "
+            "WHERE model_version = ? ORDER BY ts DESC LIMIT 20",
             (ref,),
         )
     except StoreError:
@@ -95,7 +99,9 @@ def lineage(store: Store, actor: Actor, ref: str) -> dict[str, Any]:
     }
 
 
-def lineage_for_request(store: Store, *, model_version: str, upstream_model: str | None = None) -> dict[str, Any]:
+def lineage_for_request(
+    store: Store, *, model_version: str, upstream_model: str | None = None
+) -> dict[str, Any]:
     """The lineage ``seedstack why`` shows for a request's model version (no artifact URIs)."""
     name, version = parse_model_ref(model_version)
     rows = store.query_dicts(

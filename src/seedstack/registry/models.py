@@ -83,33 +83,56 @@ class ModelRegistry:
         target = f"model:{name}@{version}"
         authorize(self.store, self.actor, "models.register", target)
         if not _NAME.match(name):
-            raise InvalidRequestError(f"model name '{name}' is not allowed: letters, digits, '.', '_', '/', '-'")
+            raise InvalidRequestError(
+                f"model name '{name}' is not allowed: letters, digits, '.', '_', '/', '-'"
+            )
         if not _VERSION.match(version):
-            raise InvalidRequestError(f"model version '{version}' is not allowed: letters, digits, '.', '_', '+', '-'")
+            raise InvalidRequestError(
+                f"model version '{version}' is not allowed: letters, digits, '.', '_', '+', '-'"
+            )
         if quantization is not None and quantization not in QUANTIZATIONS:
-            raise InvalidRequestError(f"unknown quantization '{quantization}': use one of {', '.join(QUANTIZATIONS)}")
+            raise InvalidRequestError(
+                f"unknown quantization '{quantization}': use one of {', '.join(QUANTIZATIONS)}"
+            )
         if sha256 is not None and not _SHA.match(sha256.lower()):
             raise InvalidRequestError("--sha256 must be the 64 hex digits of the artifact's SHA-256")
         pinned = [self._pin(ref) for ref in datasets or []]
         if self._get(name, version) is not None:
-            raise InvalidRequestError(f"{name}@{version} is already registered; versions are immutable, pick a new one")
+            raise InvalidRequestError(
+                f"{name}@{version} is already registered; versions are immutable, pick a new one"
+            )
         now = time.time()
 
         def run(tx: Any) -> None:
             tx.execute(
-                "INSERT INTO model_versions (name, version, artifact, sha256, base_model, quantization, backend, stage, "
+                "INSERT INTO model_versions (name, version, artifact, sha256, base_model, quantization, "
+                "backend, stage, "
                 "created_by, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (name, version, artifact, sha256.lower() if sha256 else None, base_model, quantization, backend,
-                 "registered", self.actor.label, now, json.dumps(metadata or {})),
+                (
+                    name,
+                    version,
+                    artifact,
+                    sha256.lower() if sha256 else None,
+                    base_model,
+                    quantization,
+                    backend,
+                    "registered",
+                    self.actor.label,
+                    now,
+                    json.dumps(metadata or {}),
+                ),
             )
             for ds, dv in pinned:
                 tx.execute(
-                    "INSERT INTO model_datasets (name, version, dataset, dataset_version) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO model_datasets (name, version, dataset, dataset_version) "
+                    "VALUES (?, ?, ?, ?)",
                     (name, version, ds, dv),
                 )
 
         self.store.transaction(run)
-        self._audit("models.register", target, {"datasets": [f"{d}@v{v}" for d, v in pinned], "backend": backend})
+        self._audit(
+            "models.register", target, {"datasets": [f"{d}@v{v}" for d, v in pinned], "backend": backend}
+        )
         return self.show(f"{name}@{version}")
 
     def _pin(self, ref: str) -> tuple[str, int]:
@@ -118,29 +141,45 @@ class ModelRegistry:
             return r.name, self.datasets.resolve_tag(r.name, r.tag)
         versions = [v.version for v in self.datasets.versions(r.name)]
         if not versions:
-            raise NotFoundError(f"no dataset '{r.name}' in this store; add it first: seedstack data add {r.name} FILE")
+            raise NotFoundError(
+                f"no dataset '{r.name}' in this store; add it first: seedstack data add {r.name} FILE"
+            )
         if r.version is None:
             raise InvalidRequestError(
                 f"pin the dataset version: --dataset {r.name}@v{versions[-1]} (a model must name exact data)"
             )
         if r.version not in versions:
-            raise NotFoundError(f"{r.name} has no version v{r.version} (known: v{', v'.join(map(str, versions))})")
+            raise NotFoundError(
+                f"{r.name} has no version v{r.version} (known: v{', v'.join(map(str, versions))})"
+            )
         return r.name, r.version
 
     def _get(self, name: str, version: str) -> ModelVersion | None:
-        rows = self.store.query_dicts("SELECT * FROM model_versions WHERE name = ? AND version = ?", (name, version))
+        rows = self.store.query_dicts(
+            "SELECT * FROM model_versions WHERE name = ? AND version = ?", (name, version)
+        )
         return self._build(rows[0]) if rows else None
 
     def _build(self, row: dict[str, Any]) -> ModelVersion:
         ds = self.store.query(
-            "SELECT dataset, dataset_version FROM model_datasets WHERE name = ? AND version = ? ORDER BY dataset",
+            "SELECT dataset, dataset_version FROM model_datasets "
+            "WHERE name = ? AND version = ? ORDER BY dataset",
             (row["name"], row["version"]),
         )
         mv = ModelVersion(
-            row["name"], row["version"], row["artifact"], row["sha256"], row["base_model"], row["quantization"],
-            row["backend"], row["stage"], row["created_by"], float(row["created_at"]),
+            row["name"],
+            row["version"],
+            row["artifact"],
+            row["sha256"],
+            row["base_model"],
+            row["quantization"],
+            row["backend"],
+            row["stage"],
+            row["created_by"],
+            float(row["created_at"]),
             float(row["promoted_at"]) if row["promoted_at"] is not None else None,
-            [f"{d}@v{v}" for d, v in ds], json.loads(row["metadata"] or "{}"),
+            [f"{d}@v{v}" for d, v in ds],
+            json.loads(row["metadata"] or "{}"),
         )
         if not check(self.actor.role, "models.read_artifact"):
             mv.artifact = mv.sha256 = None  # hidden, not blank: the CLI says why
@@ -178,7 +217,8 @@ class ModelRegistry:
             if stage == "production":
                 # One production version per model name: the previous one is archived, not deleted.
                 for (v,) in tx.query(
-                    "SELECT version FROM model_versions WHERE name = ? AND stage = 'production' AND version <> ?",
+                    "SELECT version FROM model_versions "
+                    "WHERE name = ? AND stage = 'production' AND version <> ?",
                     (name, version),
                 ):
                     demoted.append(v)
@@ -193,5 +233,7 @@ class ModelRegistry:
             )
 
         self.store.transaction(run)
-        self._audit("models.promote", f"model:{ref}", {"from": current.stage, "to": stage, "archived": demoted})
+        self._audit(
+            "models.promote", f"model:{ref}", {"from": current.stage, "to": stage, "archived": demoted}
+        )
         return self.show(ref)
