@@ -1,7 +1,8 @@
 """Fill a store with N realistic synthetic request records (+~10% sampled payloads, indexed for search).
 
     .venv/bin/python benchmarks/obs_generate.py --store sqlite:///benchmarks/results/obs-1m.db -n 1000000
-    .venv/bin/python benchmarks/obs_generate.py --store postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dobs_bench -n 1000000
+    PG='postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dobs_bench'
+    .venv/bin/python benchmarks/obs_generate.py --store "$PG" -n 1000000
 
 Prints JSON: records, payloads, seconds, records/s. Records are tagged ``synthetic``; the planted
 complaint (customer ``acme``, "refund ... denied") is added last, so benchmarks can look for it.
@@ -53,7 +54,8 @@ def planted(now: float) -> RequestRecord:
                     {
                         "message": {
                             "role": "assistant",
-                            "content": "Your refund for order A77777 was denied: the 30-day return window had closed.",
+                            "content": "Your refund for order A77777 was denied: "
+                            "the 30-day return window had closed.",
                         }
                     }
                 ]

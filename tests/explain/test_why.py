@@ -77,3 +77,23 @@ def test_encrypted_payloads_need_the_keyring(store):
         ]
         == "secret answer"
     )
+
+
+def test_why_shows_lineage_from_the_model_registry(store):
+    from seedstack.access import LOCAL_ADMIN
+    from seedstack.registry import ModelRegistry
+
+    ModelRegistry(store, LOCAL_ADMIN).register(
+        "support-bot", "7", artifact="s3://weights/bot-7", base_model="llama-3.1-8b", backend="vllm-a"
+    )
+    insert_records(
+        store,
+        [
+            make_record("req_reg", backend="vllm-a", model_version=None),
+            make_record("req_unreg", backend="vllm-z", model_version="v3"),
+        ],
+    )
+    lin = explain_request(store, "req_reg")["lineage"]
+    assert lin["status"] == "ok" and lin["model"]["ref"] == "support-bot@7"
+    assert lin["model"]["base_model"] == "llama-3.1-8b" and lin["datasets"] == []
+    assert explain_request(store, "req_unreg")["lineage"]["status"] == "no registry entry"

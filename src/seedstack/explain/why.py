@@ -56,21 +56,24 @@ def latency_breakdown(rec: dict[str, Any]) -> dict[str, float | None]:
 
 
 def _lineage(store: Store, rec: dict[str, Any]) -> dict[str, Any]:
-    version = rec.get("model_version")
+    """Model version → dataset versions → scrub reports, from the registry when it is installed."""
     try:
-        from .. import registry  # type: ignore[attr-defined]
+        from ..registry import lineage_for_request, version_for_backend
     except ImportError:
         return {"status": "no registry entry", "detail": "the model registry is not installed"}
-    finder = getattr(registry, "lineage_for_request", None) or getattr(registry, "lineage", None)
-    if finder is None or not version:
-        return {"status": "no registry entry", "detail": f"model version {version or 'unknown'}"}
+    version = rec.get("model_version")
+    if (not version or "@" not in version) and rec.get("backend"):
+        try:
+            version = version_for_backend(store, rec["backend"]) or version
+        except (SeedstackError, StoreError):
+            pass
+    if not version:
+        return {"status": "no registry entry", "detail": "the request names no model version"}
     try:
-        found = finder(store, model_version=version, upstream_model=rec.get("upstream_model"))
-    except (NotFoundError, TypeError, StoreError):
-        found = None
-    if not found:
-        return {"status": "no registry entry", "detail": f"model version {version}"}
-    return {"status": "ok", **(found if isinstance(found, dict) else {"lineage": found})}
+        found = lineage_for_request(store, model_version=version, upstream_model=rec.get("upstream_model"))
+    except (SeedstackError, StoreError):
+        return {"status": "no registry entry", "detail": f"model version {version} is not registered"}
+    return {"status": "ok", **found}
 
 
 def _eval_scores(store: Store, request_id: str) -> list[dict[str, Any]] | None:
