@@ -21,15 +21,12 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = (
-    Path(os.environ.get("SEEDSTACK_ARTIFACTS", Path(__file__).resolve().parents[2] / "artifacts")) / "ui"
-)
+ARTIFACTS = Path(os.environ.get("SEEDSTACK_ARTIFACTS", Path(__file__).resolve().parents[2] / "artifacts")) / "ui"
 
 
 def add_key(store: Any, key: str, role: str, *, revoked: bool = False) -> None:
     store.execute(
-        "INSERT INTO api_keys (id, name, hash, prefix, role, created_at, revoked_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO api_keys (id, name, hash, prefix, role, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             f"key_{role}_{revoked}",
             role,
