@@ -24,8 +24,15 @@ def free_port() -> int:
 def serve_in_thread(app: Any, *, lifespan: str = "on") -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1:<free port>; yield its base URL; shut it down (draining) afterwards."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, loop="asyncio", lifespan=lifespan,
-                            log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        loop="asyncio",
+        lifespan=lifespan,
+        log_level="warning",
+        access_log=False,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -48,8 +55,14 @@ class MockUpstream:
     it received, so tests can check what the gateway forwarded.
     """
 
-    def __init__(self, mode: str = "ok", *, text: str = "hello from upstream", model: str = "up-model",
-                 hang_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        mode: str = "ok",
+        *,
+        text: str = "hello from upstream",
+        model: str = "up-model",
+        hang_s: float = 2.0,
+    ) -> None:
         self.mode = mode
         self.hang_s = hang_s
         self.text = text
@@ -77,41 +90,82 @@ class MockUpstream:
         self.seen.append(data)
         mode = self.mode
         if mode in ("500", "400", "429"):
-            err = {"error": {"message": f"upstream says {mode}", "type": "invalid_request_error", "param": None,
-                             "code": "upstream_" + mode}}
+            err = {
+                "error": {
+                    "message": f"upstream says {mode}",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "upstream_" + mode,
+                }
+            }
             await self._send(send, int(mode), orjson.dumps(err), b"application/json")
             return
         if mode == "hang":
             await asyncio.sleep(self.hang_s)
         usage = {"prompt_tokens": 10, "completion_tokens": 4, "total_tokens": 14}
         if scope["path"].endswith("/embeddings"):
-            out = {"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
-                   "model": self.model, "usage": {"prompt_tokens": 3, "total_tokens": 3}}
+            out = {
+                "object": "list",
+                "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
+                "model": self.model,
+                "usage": {"prompt_tokens": 3, "total_tokens": 3},
+            }
             await self._send(send, 200, orjson.dumps(out), b"application/json")
             return
         if data.get("stream"):
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"text/event-stream")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")],
+                }
+            )
             if mode == "hang_stream":
                 await asyncio.sleep(self.hang_s)
             for i, word in enumerate(self.text.split(" ")):
-                chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": self.model,
-                         "choices": [{"index": 0, "delta": {"content": (" " if i else "") + word},
-                                      "finish_reason": None}]}
-                await send({"type": "http.response.body", "body": b"data: " + orjson.dumps(chunk) + b"\n\n",
-                            "more_body": True})
-            final = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": self.model,
-                     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                chunk = {
+                    "id": "c1",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": self.model,
+                    "choices": [{"index": 0, "delta": {"content": (" " if i else "") + word}, "finish_reason": None}],
+                }
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"data: " + orjson.dumps(chunk) + b"\n\n",
+                        "more_body": True,
+                    }
+                )
+            final = {
+                "id": "c1",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": self.model,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
             tail = b"data: " + orjson.dumps(final) + b"\n\n"
             if (data.get("stream_options") or {}).get("include_usage"):
-                u = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": self.model,
-                     "choices": [], "usage": usage}
+                u = {
+                    "id": "c1",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": self.model,
+                    "choices": [],
+                    "usage": usage,
+                }
                 tail += b"data: " + orjson.dumps(u) + b"\n\n"
             await send({"type": "http.response.body", "body": tail + b"data: [DONE]\n\n"})
             return
-        out = {"id": "c1", "object": "chat.completion", "created": 0, "model": self.model,
-               "choices": [{"index": 0, "message": {"role": "assistant", "content": self.text},
-                            "finish_reason": "stop"}], "usage": usage, "x_vendor_field": {"kept": True}}
+        out = {
+            "id": "c1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": self.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": self.text}, "finish_reason": "stop"}],
+            "usage": usage,
+            "x_vendor_field": {"kept": True},
+        }
         await self._send(send, 200, orjson.dumps(out), b"application/json")
 
     @staticmethod

@@ -45,14 +45,19 @@ def test_seedstack_yaml_in_cwd_is_found(tmp_path: Path) -> None:
 
 
 def test_typo_names_key_and_file(tmp_path: Path) -> None:
-    p = _yaml(tmp_path, "models:\n  chat:\n    backends:\n      - {provider: openai, base_url: 'http://x', modle: m}\n")
+    p = _yaml(
+        tmp_path,
+        "models:\n  chat:\n    backends:\n      - {provider: openai, base_url: 'http://x', modle: m}\n",
+    )
     with pytest.raises(ConfigError) as err:
         load_settings(p)
     assert str(p) in str(err.value) and "models.chat.backends.0.modle" in str(err.value)
 
 
 def test_env_secret_is_resolved_and_a_missing_one_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = "models:\n  chat:\n    backends:\n      - {provider: openai, base_url: 'http://x', api_key: {$env: MY_KEY}}\n"
+    text = (
+        "models:\n  chat:\n    backends:\n      - {provider: openai, base_url: 'http://x', api_key: {$env: MY_KEY}}\n"
+    )
     p = _yaml(tmp_path, text)
     with pytest.raises(ConfigError) as err:
         load_settings(p)

@@ -43,10 +43,15 @@ def test_openai_sdk_chat_stream_and_records(demo_gateway: RunningGateway) -> Non
 
 def test_stream_usage_is_forwarded_when_the_client_asks(demo_gateway: RunningGateway) -> None:
     client = openai.OpenAI(base_url=demo_gateway.v1, api_key=demo_gateway.key)
-    chunks = list(client.chat.completions.create(
-        model="demo", messages=[{"role": "user", "content": "hi"}], max_tokens=3, stream=True,
-        stream_options={"include_usage": True},
-    ))
+    chunks = list(
+        client.chat.completions.create(
+            model="demo",
+            messages=[{"role": "user", "content": "hi"}],
+            max_tokens=3,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 3
 
 
@@ -66,13 +71,31 @@ def test_completions_embeddings_and_models(demo_gateway: RunningGateway) -> None
         (b"{not json", 400, "not valid JSON", None),
         (b"[1,2]", 400, "JSON object", None),
         (b'{"messages": [{"role": "user", "content": "x"}]}', 400, "'model' is required", "model"),
-        (b'{"model": "nope", "messages": [{"role": "user", "content": "x"}]}', 404, "unknown model 'nope'", "model"),
+        (
+            b'{"model": "nope", "messages": [{"role": "user", "content": "x"}]}',
+            404,
+            "unknown model 'nope'",
+            "model",
+        ),
         (b'{"model": "demo", "messages": "hi"}', 400, "'messages' must be a non-empty list", "messages"),
-        (b'{"model": "demo", "messages": [{"role": "user", "content": "x"}], "max_tokens": "9"}', 400,
-         "'max_tokens' must be an integer", "max_tokens"),
-        (b'{"model": "demo", "messages": [{"role": "robot", "content": "x"}]}', 400, "role must be one of", None),
-        (b'{"model": "demo", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}', 400,
-         "'stream' must be true or false", "stream"),
+        (
+            b'{"model": "demo", "messages": [{"role": "user", "content": "x"}], "max_tokens": "9"}',
+            400,
+            "'max_tokens' must be an integer",
+            "max_tokens",
+        ),
+        (
+            b'{"model": "demo", "messages": [{"role": "robot", "content": "x"}]}',
+            400,
+            "role must be one of",
+            None,
+        ),
+        (
+            b'{"model": "demo", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}',
+            400,
+            "'stream' must be true or false",
+            "stream",
+        ),
     ],
 )
 def test_bad_input_gets_a_4xx_in_openai_shape(
@@ -117,10 +140,19 @@ def test_unknown_fields_pass_through_and_metadata_is_recorded(
 ) -> None:
     mock, url = upstream
     with gateway_factory({"chat": {"backends": [openai_backend(url)]}}) as gw:
-        body = {"model": "chat", "messages": [{"role": "user", "content": "hi"}], "logit_bias": {"42": -1},
-                "vendor_knob": {"x": 1}, "metadata": {"customer": "acme", "template_vars": {"n": 1}}}
-        headers = {**gw.headers(), "x-seedstack-tags": "beta, eu", "x-seedstack-prompt-template": "support@v3",
-                   "traceparent": "00-" + "a" * 32 + "-" + "b" * 16 + "-01"}
+        body = {
+            "model": "chat",
+            "messages": [{"role": "user", "content": "hi"}],
+            "logit_bias": {"42": -1},
+            "vendor_knob": {"x": 1},
+            "metadata": {"customer": "acme", "template_vars": {"n": 1}},
+        }
+        headers = {
+            **gw.headers(),
+            "x-seedstack-tags": "beta, eu",
+            "x-seedstack-prompt-template": "support@v3",
+            "traceparent": "00-" + "a" * 32 + "-" + "b" * 16 + "-01",
+        }
         r = httpx.post(gw.v1 + "/chat/completions", json=body, headers=headers)
         assert r.status_code == 200
         assert r.json()["x_vendor_field"] == {"kept": True}  # upstream's unknown fields reach the client
@@ -140,8 +172,9 @@ def test_stream_asks_upstream_for_usage(gateway_factory: GatewayFactory, upstrea
         client = openai.OpenAI(base_url=gw.v1, api_key=gw.key)
         text = "".join(
             c.choices[0].delta.content or ""
-            for c in client.chat.completions.create(model="chat", messages=[{"role": "user", "content": "x"}],
-                                                    stream=True)
+            for c in client.chat.completions.create(
+                model="chat", messages=[{"role": "user", "content": "x"}], stream=True
+            )
             if c.choices
         )
         assert text == "hello from upstream"
@@ -175,13 +208,18 @@ def test_client_disconnect_mid_stream_is_recorded_as_499(gateway_factory: Gatewa
     import socket
     import time
 
-    slow = {"demo": {"backends": [{"provider": "simulator", "name": "slow", "simulator": {"ttft_ms": 1, "itl_ms": 50}}]}}
+    slow = {
+        "demo": {"backends": [{"provider": "simulator", "name": "slow", "simulator": {"ttft_ms": 1, "itl_ms": 50}}]}
+    }
     with gateway_factory(slow) as gw:
         host, port = gw.url.removeprefix("http://").split(":")
         body = b'{"model":"demo","messages":[{"role":"user","content":"hi"}],"max_tokens":100,"stream":true}'
         sock = socket.create_connection((host, int(port)))
-        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
-                     + f"authorization: Bearer {gw.key}\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body)
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+            + f"authorization: Bearer {gw.key}\r\ncontent-length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
         assert b"data: " in sock.recv(65536)
         sock.close()
         deadline = time.time() + 10

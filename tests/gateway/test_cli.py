@@ -15,8 +15,25 @@ runner = CliRunner()
 
 
 def test_keys_create_list_revoke_and_hashing() -> None:
-    r = runner.invoke(app, ["keys", "create", "--role", "app", "--models", "demo", "--rpm", "60", "--tpm", "1000",
-                            "--budget-usd-day", "5", "--name", "web"])
+    r = runner.invoke(
+        app,
+        [
+            "keys",
+            "create",
+            "--role",
+            "app",
+            "--models",
+            "demo",
+            "--rpm",
+            "60",
+            "--tpm",
+            "1000",
+            "--budget-usd-day",
+            "5",
+            "--name",
+            "web",
+        ],
+    )
     assert r.exit_code == 0, r.output
     plaintext = r.output.strip().splitlines()[-1]
     assert plaintext.startswith("sk-ss-")
@@ -48,9 +65,21 @@ def test_requests_lists_filters_and_prints_json() -> None:
     try:
         rows = []
         for i, (customer, status) in enumerate([("acme", 200), ("acme", 502), ("globex", 200)]):
-            rec = RequestRecord(id=f"req_{i:024x}", ts=1_700_000_000 + i, endpoint="chat", key_id="key_1",
-                                customer=customer, alias="demo", backend="demo/simulator", tokens_in=3,
-                                tokens_out=5, cost_usd=0.0012, ttft_ms=12.5, latency_ms=40.0, status_code=status)
+            rec = RequestRecord(
+                id=f"req_{i:024x}",
+                ts=1_700_000_000 + i,
+                endpoint="chat",
+                key_id="key_1",
+                customer=customer,
+                alias="demo",
+                backend="demo/simulator",
+                tokens_in=3,
+                tokens_out=5,
+                cost_usd=0.0012,
+                ttft_ms=12.5,
+                latency_ms=40.0,
+                status_code=status,
+            )
             rows.append(rec.row())
         from seedstack.telemetry.recorder import _INSERT_REQUEST
 

@@ -11,17 +11,31 @@ from tests.gateway.conftest import GatewayFactory, RunningGateway
 
 pytestmark = pytest.mark.socket
 
-PRICED = {"demo": {"backends": [{
-    "provider": "simulator", "name": "priced-sim", "max_in_flight": 512,
-    "price": {"input_per_1m": 1000.0, "output_per_1m": 1000.0},  # $0.001 per token
-    "simulator": {"ttft_ms": 30, "itl_ms": 2, "max_concurrency": 512},
-}]}}
+PRICED = {
+    "demo": {
+        "backends": [
+            {
+                "provider": "simulator",
+                "name": "priced-sim",
+                "max_in_flight": 512,
+                "price": {"input_per_1m": 1000.0, "output_per_1m": 1000.0},  # $0.001 per token
+                "simulator": {"ttft_ms": 30, "itl_ms": 2, "max_concurrency": 512},
+            }
+        ]
+    }
+}
 
 
 async def _storm(gw: RunningGateway, key: str, n: int, *, stream: bool) -> list[httpx.Response]:
-    body = {"model": "demo", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10, "stream": stream}
+    body = {
+        "model": "demo",
+        "messages": [{"role": "user", "content": "hi"}],
+        "max_tokens": 10,
+        "stream": stream,
+    }
     limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
         async def one() -> httpx.Response:
             r = await client.post(gw.v1 + "/chat/completions", json=body, headers=gw.headers(key))
             await r.aread()
@@ -68,8 +82,9 @@ def test_spent_budget_survives_a_restart(gateway_factory: GatewayFactory, sqlite
     with gateway_factory(PRICED) as gw:
         key = gw.new_key(role="app", budget_usd_day=0.05)
         body = {"model": "demo", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10}
-        codes = [httpx.post(gw.v1 + "/chat/completions", json=body, headers=gw.headers(key)).status_code
-                 for _ in range(3)]
+        codes = [
+            httpx.post(gw.v1 + "/chat/completions", json=body, headers=gw.headers(key)).status_code for _ in range(3)
+        ]
         assert codes == [200, 200, 200]  # 3 × $0.011 spent, $0.017 left: the next reservation ($0.024) fails
         gw.records()
     with gateway_factory(PRICED) as gw2:  # same SQLite file: a new process would see the same spend
@@ -80,8 +95,10 @@ def test_spent_budget_survives_a_restart(gateway_factory: GatewayFactory, sqlite
 def test_rpm_and_tpm_limits(demo_gateway: RunningGateway) -> None:
     body = {"model": "demo", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
     key = demo_gateway.new_key(role="app", rpm=3)
-    codes = [httpx.post(demo_gateway.v1 + "/chat/completions", json=body, headers=demo_gateway.headers(key))
-             for _ in range(4)]
+    codes = [
+        httpx.post(demo_gateway.v1 + "/chat/completions", json=body, headers=demo_gateway.headers(key))
+        for _ in range(4)
+    ]
     assert [r.status_code for r in codes] == [200, 200, 200, 429]
     assert "3 requests per minute" in codes[-1].json()["error"]["message"]
     assert int(codes[-1].headers["retry-after"]) >= 1
@@ -90,8 +107,10 @@ def test_rpm_and_tpm_limits(demo_gateway: RunningGateway) -> None:
     big = {**body, "max_tokens": 100}
     r = httpx.post(demo_gateway.v1 + "/chat/completions", json=big, headers=demo_gateway.headers(tkey))
     assert r.status_code == 429 and "tokens per minute" in r.json()["error"]["message"]
-    assert httpx.post(demo_gateway.v1 + "/chat/completions", json=body,
-                      headers=demo_gateway.headers(tkey)).status_code == 200
+    assert (
+        httpx.post(demo_gateway.v1 + "/chat/completions", json=body, headers=demo_gateway.headers(tkey)).status_code
+        == 200
+    )
 
 
 def test_budgeted_requests_without_max_tokens_are_capped(gateway_factory: GatewayFactory) -> None:

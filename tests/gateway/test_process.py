@@ -26,18 +26,26 @@ SEEDSTACK = [sys.executable, "-m", "seedstack.cli"]
 
 
 def _write_config(path: Path, **extra: object) -> Path:
-    cfg = {"models": {"demo": {"backends": [{"provider": "simulator", "name": "sim",
-                                             "simulator": {"ttft_ms": 5, "itl_ms": 20}}]}},
-           "telemetry": {"flush_interval_ms": 200}, **extra}
+    cfg = {
+        "models": {
+            "demo": {"backends": [{"provider": "simulator", "name": "sim", "simulator": {"ttft_ms": 5, "itl_ms": 20}}]}
+        },
+        "telemetry": {"flush_interval_ms": 200},
+        **extra,
+    }
     path.write_text(yaml.safe_dump(cfg))
     return path
 
 
 @contextmanager
 def gateway_process(config: Path, port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen([*SEEDSTACK, "up", "--config", str(config), "--port", str(port)],
-                            cwd=config.parent, env={**os.environ, **(env or {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*SEEDSTACK, "up", "--config", str(config), "--port", str(port)],
+        cwd=config.parent,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.time() + 20
         while True:
@@ -62,8 +70,13 @@ def gateway_process(config: Path, port: int, env: dict[str, str] | None = None) 
 
 
 def _key(config: Path) -> str:
-    out = subprocess.run([*SEEDSTACK, "keys", "create", "--role", "app", "--config", str(config)],
-                         cwd=config.parent, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [*SEEDSTACK, "keys", "create", "--role", "app", "--config", str(config)],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -81,7 +94,12 @@ def test_sigterm_drains_in_flight_streams_and_records(tmp_path: Path) -> None:
     with gateway_process(cfg, port) as proc:
         key = _key(cfg)
         url = f"http://127.0.0.1:{port}/v1/chat/completions"
-        body = {"model": "demo", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 40, "stream": True}
+        body = {
+            "model": "demo",
+            "messages": [{"role": "user", "content": "hi"}],
+            "max_tokens": 40,
+            "stream": True,
+        }
         results: list[str] = []
 
         def stream() -> None:
@@ -93,8 +111,11 @@ def test_sigterm_drains_in_flight_streams_and_records(tmp_path: Path) -> None:
             t.start()
         time.sleep(0.3)  # streams take ~0.8 s: they are mid-flight when SIGTERM arrives
         for _ in range(20):
-            httpx.post(url, json={**body, "stream": False, "max_tokens": 1},
-                       headers={"authorization": f"Bearer {key}"})
+            httpx.post(
+                url,
+                json={**body, "stream": False, "max_tokens": 1},
+                headers={"authorization": f"Bearer {key}"},
+            )
         proc.send_signal(signal.SIGTERM)
         for t in threads:
             t.join(20)
@@ -110,9 +131,11 @@ def test_kill_9_loses_at_most_one_flush_interval(tmp_path: Path) -> None:
         key = _key(cfg)
         with httpx.Client() as client:
             for _ in range(50):
-                client.post(f"http://127.0.0.1:{port}/v1/chat/completions",
-                            json={"model": "demo", "messages": [{"role": "user", "content": "x"}], "max_tokens": 1},
-                            headers={"authorization": f"Bearer {key}"})
+                client.post(
+                    f"http://127.0.0.1:{port}/v1/chat/completions",
+                    json={"model": "demo", "messages": [{"role": "user", "content": "x"}], "max_tokens": 1},
+                    headers={"authorization": f"Bearer {key}"},
+                )
         time.sleep(0.6)  # more than one 200 ms flush interval since the last request
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -122,22 +145,45 @@ def test_kill_9_loses_at_most_one_flush_interval(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_two_replicas_share_keys_budgets_and_records(tmp_path: Path, pg_url: str) -> None:
     price = {"input_per_1m": 1000.0, "output_per_1m": 1000.0}
-    cfg_data = {"store": pg_url, "limits": {"backend": "store"},
-                "models": {"demo": {"backends": [{"provider": "simulator", "name": "sim", "price": price,
-                                                  "simulator": {"ttft_ms": 1, "itl_ms": 0}}]}}}
+    cfg_data = {
+        "store": pg_url,
+        "limits": {"backend": "store"},
+        "models": {
+            "demo": {
+                "backends": [
+                    {
+                        "provider": "simulator",
+                        "name": "sim",
+                        "price": price,
+                        "simulator": {"ttft_ms": 1, "itl_ms": 0},
+                    }
+                ]
+            }
+        },
+    }
     cfg = tmp_path / "seedstack.yaml"
     cfg.write_text(yaml.safe_dump(cfg_data))
     p1, p2 = free_port(), free_port()
     with gateway_process(cfg, p1), gateway_process(cfg, p2):
-        out = subprocess.run([*SEEDSTACK, "keys", "create", "--role", "app", "--budget-usd-day", "0.1",
-                              "--config", str(cfg)], cwd=tmp_path, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [*SEEDSTACK, "keys", "create", "--role", "app", "--budget-usd-day", "0.1", "--config", str(cfg)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         key = out.stdout.strip().splitlines()[-1]
         body = {"model": "demo", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10}
         codes = []
         for i in range(12):  # alternate replicas; each request costs $0.011 and reserves $0.024
             port = p1 if i % 2 == 0 else p2
-            codes.append(httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=body,
-                                    headers={"authorization": f"Bearer {key}"}).status_code)
+            codes.append(
+                httpx.post(
+                    f"http://127.0.0.1:{port}/v1/chat/completions",
+                    json=body,
+                    headers={"authorization": f"Bearer {key}"},
+                ).status_code
+            )
         ok = codes.count(200)
         assert 0 < ok < 12 and codes.count(429) == 12 - ok
         assert ok * 0.011 <= 0.1 + 1e-9
@@ -153,8 +199,9 @@ def test_two_replicas_share_keys_budgets_and_records(tmp_path: Path, pg_url: str
 def test_config_typo_fails_startup_naming_the_key_and_file(tmp_path: Path) -> None:
     cfg = tmp_path / "seedstack.yaml"
     cfg.write_text("telemetry:\n  payload_sample_rte: 0.1\n")
-    out = subprocess.run([*SEEDSTACK, "up", "--config", str(cfg)], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=30)
+    out = subprocess.run(
+        [*SEEDSTACK, "up", "--config", str(cfg)], cwd=tmp_path, capture_output=True, text=True, timeout=30
+    )
     assert out.returncode != 0
     assert "telemetry.payload_sample_rte" in out.stderr and str(cfg) in out.stderr
     assert "Traceback" not in out.stderr + out.stdout

@@ -27,14 +27,19 @@ def test_falls_back_to_the_next_backend_and_records_why(gateway_factory: Gateway
     good = MockUpstream(text="from the second")
     with serve_in_thread(bad) as bad_url, serve_in_thread(good) as good_url:
         first_url = f"http://127.0.0.1:{free_port()}/v1" if failure == "connect" else bad_url + "/v1"
-        models = {"chat": {"backends": [
-            openai_backend(first_url, name="a", retries=0, timeouts=FAST),
-            openai_backend(good_url + "/v1", name="b"),
-        ]}}
+        models = {
+            "chat": {
+                "backends": [
+                    openai_backend(first_url, name="a", retries=0, timeouts=FAST),
+                    openai_backend(good_url + "/v1", name="b"),
+                ]
+            }
+        }
         with gateway_factory(models) as gw:
             stream = failure == "hang_stream"
-            r = httpx.post(gw.v1 + "/chat/completions", json={**CHAT, "stream": stream}, headers=gw.headers(),
-                           timeout=10)
+            r = httpx.post(
+                gw.v1 + "/chat/completions", json={**CHAT, "stream": stream}, headers=gw.headers(), timeout=10
+            )
             assert r.status_code == 200
             assert "second" in r.text
             rec = gw.records()[-1]
@@ -80,8 +85,14 @@ def test_timeout_after_all_fallbacks_is_a_504(gateway_factory: GatewayFactory) -
 def test_circuit_opens_after_consecutive_failures(gateway_factory: GatewayFactory) -> None:
     bad, good = MockUpstream("500"), MockUpstream()
     with serve_in_thread(bad) as a, serve_in_thread(good) as b:
-        models = {"chat": {"backends": [openai_backend(a + "/v1", name="a", retries=0),
-                                        openai_backend(b + "/v1", name="b")]}}
+        models = {
+            "chat": {
+                "backends": [
+                    openai_backend(a + "/v1", name="a", retries=0),
+                    openai_backend(b + "/v1", name="b"),
+                ]
+            }
+        }
         with gateway_factory(models, routing={"breaker_failures": 3, "breaker_cooldown_s": 60}) as gw:
             for _ in range(5):
                 assert httpx.post(gw.v1 + "/chat/completions", json=CHAT, headers=gw.headers()).status_code == 200
@@ -103,12 +114,24 @@ def test_weights_spread_traffic(gateway_factory: GatewayFactory) -> None:
 
 
 def test_saturated_backend_queues_then_refuses_with_503(gateway_factory: GatewayFactory) -> None:
-    models = {"chat": {"backends": [{"provider": "simulator", "name": "sim", "max_in_flight": 1,
-                                     "simulator": {"ttft_ms": 400, "itl_ms": 0}}]}}
+    models = {
+        "chat": {
+            "backends": [
+                {
+                    "provider": "simulator",
+                    "name": "sim",
+                    "max_in_flight": 1,
+                    "simulator": {"ttft_ms": 400, "itl_ms": 0},
+                }
+            ]
+        }
+    }
     with gateway_factory(models, routing={"queue_timeout_s": 0.1}) as gw:
+
         def call(_: int) -> int:
-            return httpx.post(gw.v1 + "/chat/completions", json={**CHAT, "max_tokens": 1}, headers=gw.headers(),
-                              timeout=10).status_code
+            return httpx.post(
+                gw.v1 + "/chat/completions", json={**CHAT, "max_tokens": 1}, headers=gw.headers(), timeout=10
+            ).status_code
 
         with ThreadPoolExecutor(3) as pool:
             codes = sorted(pool.map(call, range(3)))

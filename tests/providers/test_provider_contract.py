@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 import orjson
 import pytest
+from tests.servers import free_port, serve_in_thread
 
 from seedstack.config import BackendConfig, SimulatorConfig
 from seedstack.http.simulator_app import create_simulator_app
 from seedstack.providers import Provider, ProviderConnectError, ProviderHTTPError, build_provider
 from seedstack.providers.simulator import SimulatorEngine
-from tests.servers import free_port, serve_in_thread
 
 SIM = SimulatorConfig(ttft_ms=1, itl_ms=0, default_max_tokens=8)
 
@@ -80,8 +80,9 @@ def test_invalid_request_is_a_4xx_provider_error(provider: Provider) -> None:
 
 
 def test_openai_provider_maps_a_closed_port_to_connect_error() -> None:
-    p = build_provider(BackendConfig(provider="openai", base_url=f"http://127.0.0.1:{free_port()}/v1"),
-                       name="x", alias="m")
+    p = build_provider(
+        BackendConfig(provider="openai", base_url=f"http://127.0.0.1:{free_port()}/v1"), name="x", alias="m"
+    )
     with pytest.raises(ProviderConnectError):
         _run(p, lambda: p.send("chat", CHAT))
 

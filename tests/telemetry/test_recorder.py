@@ -34,8 +34,15 @@ class FlakyStore:
 
 
 def _rec(i: int, *, kept: bool = False) -> RequestRecord:
-    r = RequestRecord(id=f"req_{i:024x}", ts=time.time(), endpoint="chat", alias="demo", status_code=200,
-                      route=[RouteAttempt("demo/simulator", "ok", 200, 1.5)], guard=[])
+    r = RequestRecord(
+        id=f"req_{i:024x}",
+        ts=time.time(),
+        endpoint="chat",
+        alias="demo",
+        status_code=200,
+        route=[RouteAttempt("demo/simulator", "ok", 200, 1.5)],
+        guard=[],
+    )
     if kept:
         r.payload_kept, r.payload_reason, r.payload = True, "sampled", {"request": {"i": i}, "response": None}
     return r

@@ -10,8 +10,13 @@ from seedstack.telemetry.sampler import PayloadSampler
 
 
 def _rec(**kw: object) -> RequestRecord:
-    base: dict[str, object] = {"id": "req_" + secrets.token_hex(12), "ts": 0.0, "endpoint": "chat",
-                               "status_code": 200, "latency_ms": 10.0}
+    base: dict[str, object] = {
+        "id": "req_" + secrets.token_hex(12),
+        "ts": 0.0,
+        "endpoint": "chat",
+        "status_code": 200,
+        "latency_ms": 10.0,
+    }
     base.update(kw)
     return RequestRecord(**base)  # type: ignore[arg-type]
 
@@ -34,6 +39,8 @@ def test_errors_slow_and_flagged_are_always_kept() -> None:
 
 
 def test_audit_keeps_everything_and_keep_always_can_be_narrowed() -> None:
-    assert PayloadSampler(TelemetryConfig(payload_sample_rate=0, audit=True), SLOConfig()).should_keep(_rec()) == "audit"
+    assert (
+        PayloadSampler(TelemetryConfig(payload_sample_rate=0, audit=True), SLOConfig()).should_keep(_rec()) == "audit"
+    )
     s = PayloadSampler(TelemetryConfig(payload_sample_rate=0, keep_always=["error"]), SLOConfig())
     assert s.should_keep(_rec(latency_ms=10_000.0)) is None

@@ -50,16 +50,31 @@ def up(
         plaintext, _ = create_key(store, role="admin", name="admin")
         key_file = settings.home / "admin.key"
         _write_key_file(key_file, plaintext)
-        console.print(Panel.fit(
-            f"[bold]{plaintext}[/]\n\nThis admin key is shown once. A copy is in {key_file} (mode 600).\n"
-            "Create app keys with: seedstack keys create --role app --models demo",
-            title="admin API key", border_style="yellow"))
+        console.print(
+            Panel.fit(
+                f"[bold]{plaintext}[/]\n\nThis admin key is shown once. A copy is in {key_file} (mode 600).\n"
+                "Create app keys with: seedstack keys create --role app --models demo",
+                title="admin API key",
+                border_style="yellow",
+            )
+        )
     s = settings.server
     scheme = "https" if s.tls_cert else "http"
-    console.print(f"seedstack gateway on {scheme}://{s.host}:{s.port}/v1  ·  models: {', '.join(settings.models)}"
-                  f"  ·  store: {settings.store_url.split('@')[-1]}")
-    console.print(f"dashboard {scheme}://{s.host}:{s.port}/ui/  ·  metrics /metrics  ·  Ctrl-C or SIGTERM drains and stops")
-    serve(app, host=s.host, port=s.port, drain_timeout_s=s.drain_timeout_s, tls_cert=s.tls_cert, tls_key=s.tls_key)
+    console.print(
+        f"seedstack gateway on {scheme}://{s.host}:{s.port}/v1  ·  models: {', '.join(settings.models)}"
+        f"  ·  store: {settings.store_url.split('@')[-1]}"
+    )
+    console.print(
+        f"dashboard {scheme}://{s.host}:{s.port}/ui/  ·  metrics /metrics  ·  Ctrl-C or SIGTERM drains and stops"
+    )
+    serve(
+        app,
+        host=s.host,
+        port=s.port,
+        drain_timeout_s=s.drain_timeout_s,
+        tls_cert=s.tls_cert,
+        tls_key=s.tls_key,
+    )
 
 
 @friendly_errors
@@ -76,9 +91,12 @@ def simulate(
 ) -> None:
     """Serve the simulator as a standalone OpenAI-compatible endpoint (clearly simulated, no GPU)."""
     cfg = SimulatorConfig(
-        ttft_ms=ttft_ms, ttft_per_prompt_token_ms=ttft_per_prompt_token_ms,
-        ttft_per_running_request_ms=ttft_per_running_request_ms, itl_ms=itl_ms,
-        max_concurrency=max_concurrency, default_max_tokens=default_max_tokens,
+        ttft_ms=ttft_ms,
+        ttft_per_prompt_token_ms=ttft_per_prompt_token_ms,
+        ttft_per_running_request_ms=ttft_per_running_request_ms,
+        itl_ms=itl_ms,
+        max_concurrency=max_concurrency,
+        default_max_tokens=default_max_tokens,
     )
     console.print(f"simulated OpenAI-compatible endpoint on http://{host}:{port}/v1 (model '{model}')")
     serve(create_simulator_app(cfg, model), host=host, port=port)

@@ -38,7 +38,13 @@ def create(
         )
     with open_cli_store(settings) as store:
         plaintext, key = create_key(
-            store, role=role, name=name, models=allowed, rpm=rpm, tpm=tpm, budget_usd_day=budget_usd_day,
+            store,
+            role=role,
+            name=name,
+            models=allowed,
+            rpm=rpm,
+            tpm=tpm,
+            budget_usd_day=budget_usd_day,
             customer=customer,
         )
     console.print(f"created {key.id} ({key.role}); the key is shown only now:")
@@ -57,8 +63,18 @@ def list_(
     table = Table("name", "prefix", "role", "models", "rpm", "tpm", "budget $/day", "customer", "revoked")
     table.columns.insert(0, Column("id", no_wrap=True))
     for k in keys:
-        table.add_row(k.id, k.name, k.prefix + "…", k.role, ",".join(k.models) if k.models else "*",
-                      _opt(k.rpm), _opt(k.tpm), _opt(k.budget_usd_day), k.customer or "", "yes" if k.revoked_at else "")
+        table.add_row(
+            k.id,
+            k.name,
+            k.prefix + "…",
+            k.role,
+            ",".join(k.models) if k.models else "*",
+            _opt(k.rpm),
+            _opt(k.tpm),
+            _opt(k.budget_usd_day),
+            k.customer or "",
+            "yes" if k.revoked_at else "",
+        )
     console.print(table)
 
 

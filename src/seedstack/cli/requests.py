@@ -68,13 +68,31 @@ def requests_cmd(
         for r in rows:
             typer.echo(orjson.dumps(r).decode())
         return
-    table = Table("time (UTC)", Column("request id", no_wrap=True), "key", "model", "backend", "in", "out",
-                  "cost $", "TTFT ms", "latency ms", "status")
+    table = Table(
+        "time (UTC)",
+        Column("request id", no_wrap=True),
+        "key",
+        "model",
+        "backend",
+        "in",
+        "out",
+        "cost $",
+        "TTFT ms",
+        "latency ms",
+        "status",
+    )
     for r in rows:
         table.add_row(
-            time.strftime("%m-%d %H:%M:%S", time.gmtime(r["ts"])), r["id"], r["key_id"] or "", r["alias"] or "",
-            (r["backend"] or "") + (" (sim)" if r["simulated"] else ""), _n(r["tokens_in"]), _n(r["tokens_out"]),
-            _cost(r["cost_usd"]), _ms(r["ttft_ms"]), _ms(r["latency_ms"]),
+            time.strftime("%m-%d %H:%M:%S", time.gmtime(r["ts"])),
+            r["id"],
+            r["key_id"] or "",
+            r["alias"] or "",
+            (r["backend"] or "") + (" (sim)" if r["simulated"] else ""),
+            _n(r["tokens_in"]),
+            _n(r["tokens_out"]),
+            _cost(r["cost_usd"]),
+            _ms(r["ttft_ms"]),
+            _ms(r["latency_ms"]),
             str(r["status_code"]) + (f" {r['error_class']}" if r["error_class"] else ""),
         )
     console.print(table)

@@ -109,11 +109,12 @@ class BackendConfig(_Strict):
 
 
 FallbackReason = Literal["5xx", "timeout", "connect", "429"]
+_DEFAULT_FALLBACK: tuple[FallbackReason, ...] = ("5xx", "timeout", "connect")
 
 
 class AliasConfig(_Strict):
     backends: list[BackendConfig] = Field(..., min_length=1)
-    fallback_on: list[FallbackReason] = Field(default_factory=lambda: ["5xx", "timeout", "connect"])
+    fallback_on: list[FallbackReason] = Field(default_factory=lambda: list(_DEFAULT_FALLBACK))
     description: str | None = None
 
 

@@ -23,7 +23,11 @@ from pydantic_settings import (
 )
 
 from ..errors import ConfigError
+from .bench import BenchConfig, EvalsConfig
+from .cost import CostConfig
+from .data import DataConfig
 from .gateway import AliasConfig, BackendConfig, LimitsConfig, RoutingConfig, ServerConfig, SimulatorConfig
+from .observability import ObservabilityConfig
 from .telemetry import SLOConfig, TelemetryConfig
 
 __all__ = ["DEFAULT_ALIAS", "Settings", "load_settings"]
@@ -68,6 +72,11 @@ class Settings(BaseSettings):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
     slo: SLOConfig = Field(default_factory=SLOConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    bench: BenchConfig = Field(default_factory=BenchConfig)
+    evals: EvalsConfig = Field(default_factory=EvalsConfig)
+    cost: CostConfig = Field(default_factory=CostConfig)
 
     _config_path: Path | None = None
     yaml_path: ClassVar[Path | None] = None

@@ -9,13 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["SLOConfig", "TelemetryConfig"]
 
+KeepReason = Literal["error", "slow", "flagged"]
+_KEEP: tuple[KeepReason, ...] = ("error", "slow", "flagged")
+
 
 class TelemetryConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     payload_sample_rate: float = Field(0.1, ge=0, le=1, description="share of full payloads kept")
-    keep_always: list[Literal["error", "slow", "flagged"]] = Field(
-        default_factory=lambda: ["error", "slow", "flagged"]
+    keep_always: list[KeepReason] = Field(
+        default_factory=lambda: list(_KEEP)
     )
     audit: bool = Field(False, description="keep 100% of payloads (regulated industries)")
     flush_interval_ms: int = Field(200, ge=10, le=60_000, description="recorder batch interval")

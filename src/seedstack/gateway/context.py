@@ -34,7 +34,8 @@ def _short(value: Any, name: str) -> str:
 
 
 def extract_meta(headers: dict[str, str], body: dict[str, Any]) -> RequestMeta:
-    md = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    raw_md = body.get("metadata")
+    md: dict[str, Any] = raw_md if isinstance(raw_md, dict) else {}
     meta = RequestMeta()
     customer = headers.get("x-seedstack-customer") or md.get("customer")
     if customer:

@@ -46,10 +46,17 @@ class ApiKey:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "prefix": self.prefix, "role": self.role,
-            "models": list(self.models) if self.models is not None else None, "rpm": self.rpm,
-            "tpm": self.tpm, "budget_usd_day": self.budget_usd_day, "customer": self.customer,
-            "created_at": self.created_at, "revoked_at": self.revoked_at,
+            "id": self.id,
+            "name": self.name,
+            "prefix": self.prefix,
+            "role": self.role,
+            "models": list(self.models) if self.models is not None else None,
+            "rpm": self.rpm,
+            "tpm": self.tpm,
+            "budget_usd_day": self.budget_usd_day,
+            "customer": self.customer,
+            "created_at": self.created_at,
+            "revoked_at": self.revoked_at,
         }
 
 
@@ -60,8 +67,17 @@ def hash_key(plaintext: str) -> str:
 def _from_row(row: tuple[Any, ...]) -> ApiKey:
     models = orjson.loads(row[4]) if row[4] else None
     return ApiKey(
-        id=row[0], name=row[1], prefix=row[2], role=row[3], models=tuple(models) if models is not None else None,
-        rpm=row[5], tpm=row[6], budget_usd_day=row[7], customer=row[8], created_at=row[9], revoked_at=row[10],
+        id=row[0],
+        name=row[1],
+        prefix=row[2],
+        role=row[3],
+        models=tuple(models) if models is not None else None,
+        rpm=row[5],
+        tpm=row[6],
+        budget_usd_day=row[7],
+        customer=row[8],
+        created_at=row[9],
+        revoked_at=row[10],
     )
 
 
@@ -84,14 +100,32 @@ def create_key(
             raise InvalidRequestError(f"--{label} must be positive (leave it out for no limit)")
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
-        id="key_" + secrets.token_hex(8), name=name or f"{role}-key", prefix=plaintext[:12], role=role,
-        models=tuple(models) if models else None, rpm=rpm, tpm=tpm, budget_usd_day=budget_usd_day,
+        id="key_" + secrets.token_hex(8),
+        name=name or f"{role}-key",
+        prefix=plaintext[:12],
+        role=role,
+        models=tuple(models) if models else None,
+        rpm=rpm,
+        tpm=tpm,
+        budget_usd_day=budget_usd_day,
         customer=customer,
     )
     store.execute(
         f"INSERT INTO api_keys ({_COLUMNS}, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (key.id, key.name, key.prefix, key.role, orjson.dumps(list(key.models)).decode() if key.models else None,
-         key.rpm, key.tpm, key.budget_usd_day, key.customer, key.created_at, None, hash_key(plaintext)),
+        (
+            key.id,
+            key.name,
+            key.prefix,
+            key.role,
+            orjson.dumps(list(key.models)).decode() if key.models else None,
+            key.rpm,
+            key.tpm,
+            key.budget_usd_day,
+            key.customer,
+            key.created_at,
+            None,
+            hash_key(plaintext),
+        ),
     )
     return plaintext, key
 
@@ -129,7 +163,9 @@ class KeyCache:
         if hit is not None and hit[0] > now:
             return hit[1]
         row = await asyncio.to_thread(
-            self.store.query_one, f"SELECT {_COLUMNS} FROM api_keys WHERE hash = ? AND revoked_at IS NULL", (h,)
+            self.store.query_one,
+            f"SELECT {_COLUMNS} FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+            (h,),
         )
         key = _from_row(row) if row else None
         self._entries[h] = (now + (self.ttl if key else self.negative_ttl), key)

@@ -38,8 +38,19 @@ from .validate import parse_body, validate
 
 __all__ = ["Gateway", "new_request_id"]
 
-_PARAM_KEYS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "n", "stop",
-               "presence_penalty", "frequency_penalty", "response_format", "tool_choice")
+_PARAM_KEYS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "seed",
+    "n",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "tool_choice",
+)
 
 
 def new_request_id() -> str:
@@ -60,8 +71,11 @@ class Gateway:
         self.router = Router(settings.models, settings.routing, self.metrics)
         self.sampler = PayloadSampler(settings.telemetry, settings.slo)
         self.recorder = Recorder(
-            store, spool_dir=settings.spool_dir, flush_interval_s=settings.telemetry.flush_interval_ms / 1000,
-            batch_size=settings.telemetry.batch_size, sinks=sinks or [],
+            store,
+            spool_dir=settings.spool_dir,
+            flush_interval_s=settings.telemetry.flush_interval_ms / 1000,
+            batch_size=settings.telemetry.batch_size,
+            sinks=sinks or [],
         )
 
     async def start(self) -> None:
@@ -92,9 +106,15 @@ class Gateway:
     async def list_models(self, headers: dict[str, str]) -> BodyResponse:
         key = await self.authenticate(headers)
         data = [
-            {"id": alias, "object": "model", "created": 0, "owned_by": "seedstack",
-             "description": route.config.description}
-            for alias, route in self.router.aliases.items() if key.allows(alias)
+            {
+                "id": alias,
+                "object": "model",
+                "created": 0,
+                "owned_by": "seedstack",
+                "description": route.config.description,
+            }
+            for alias, route in self.router.aliases.items()
+            if key.allows(alias)
         ]
         return json_response(200, {"object": "list", "data": data})
 
@@ -121,7 +141,8 @@ class Gateway:
             route = self.router.aliases.get(alias)
             if route is None:
                 raise ModelNotFoundError(
-                    f"unknown model '{alias}'; this gateway serves: {', '.join(self.router.aliases)}", param="model"
+                    f"unknown model '{alias}'; this gateway serves: {', '.join(self.router.aliases)}",
+                    param="model",
                 )
             if not key.allows(alias):
                 raise _denied_model(key, alias)
@@ -140,8 +161,14 @@ class Gateway:
 
     # --- non-streaming ------------------------------------------------------------------------
     async def _complete(
-        self, rec: RequestRecord, route: AliasRoute, endpoint: str, body: dict[str, Any],
-        reservation: Reservation | None, started: float, rid: list[tuple[bytes, bytes]],
+        self,
+        rec: RequestRecord,
+        route: AliasRoute,
+        endpoint: str,
+        body: dict[str, Any],
+        reservation: Reservation | None,
+        started: float,
+        rid: list[tuple[bytes, bytes]],
     ) -> BodyResponse:
         sent: dict[str, Any] = {}
 
@@ -163,8 +190,14 @@ class Gateway:
 
     # --- streaming ----------------------------------------------------------------------------
     async def _stream(
-        self, rec: RequestRecord, route: AliasRoute, endpoint: str, body: dict[str, Any],
-        reservation: Reservation | None, started: float, rid: list[tuple[bytes, bytes]],
+        self,
+        rec: RequestRecord,
+        route: AliasRoute,
+        endpoint: str,
+        body: dict[str, Any],
+        reservation: Reservation | None,
+        started: float,
+        rid: list[tuple[bytes, bytes]],
     ) -> StreamResponse:
         client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         opened = await open_stream(self.router, route, endpoint, body, rec, _upstream_body)
@@ -172,21 +205,27 @@ class Gateway:
         rec.queue_ms = opened.queue_ms
         response = StreamResponse(
             body=None,  # type: ignore[arg-type]
-            headers=[(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
-                     (b"x-accel-buffering", b"no"), *rid],
+            headers=[
+                (b"content-type", b"text/event-stream"),
+                (b"cache-control", b"no-cache"),
+                (b"x-accel-buffering", b"no"),
+                *rid,
+            ],
         )
         response.body = stream_body(self, rec, route, opened, reservation, started, client_wants_usage, response)
         return response
 
     # --- shared bookkeeping -------------------------------------------------------------------
-    async def _reserve(
-        self, key: ApiKey, route: AliasRoute, endpoint: str, body: dict[str, Any]
-    ) -> Reservation | None:
+    async def _reserve(self, key: ApiKey, route: AliasRoute, endpoint: str, body: dict[str, Any]) -> Reservation | None:
         if key.rpm is None and key.tpm is None and key.budget_usd_day is None:
             return None
         prompt = estimate_prompt_tokens(endpoint, body)
-        out = 0 if endpoint == "embeddings" else int(
-            body.get("max_tokens") or body.get("max_completion_tokens") or self.settings.limits.budget_max_tokens
+        out = (
+            0
+            if endpoint == "embeddings"
+            else int(
+                body.get("max_tokens") or body.get("max_completion_tokens") or self.settings.limits.budget_max_tokens
+            )
         )
         usd = max(b.worst_case_usd(prompt, out, b.config.timeouts.total) for b in route.backends)
         return await self.limiter.reserve(key, prompt + out, usd)
@@ -202,8 +241,15 @@ class Gateway:
         rec.upstream_model = reported_model or backend.provider.upstream_model
         rec.model_version = backend.config.model_version
 
-    def account_tokens(self, rec: RequestRecord, tin: int, tout: int, cached: int | None, reasoning: int | None,
-                cost: float | None) -> None:
+    def account_tokens(
+        self,
+        rec: RequestRecord,
+        tin: int,
+        tout: int,
+        cached: int | None,
+        reasoning: int | None,
+        cost: float | None,
+    ) -> None:
         rec.tokens_in, rec.tokens_out, rec.tokens_cached, rec.tokens_reasoning = tin, tout, cached, reasoning
         rec.cost_usd = cost
         alias = rec.alias or "-"
@@ -231,16 +277,28 @@ class Gateway:
             m.ttft.labels(alias).observe(rec.ttft_ms / 1000)
         self.recorder.submit(rec)
 
-    def _fail(self, rec: RequestRecord, exc: SeedstackError, body: dict[str, Any] | None, started: float,
-              rid: list[tuple[bytes, bytes]]) -> BodyResponse:
+    def _fail(
+        self,
+        rec: RequestRecord,
+        exc: SeedstackError,
+        body: dict[str, Any] | None,
+        started: float,
+        rid: list[tuple[bytes, bytes]],
+    ) -> BodyResponse:
         rec.error_class = type(exc).__name__
         rec.error_message = exc.message[:500]
         resp = error_response(exc, rid)
         self.finish(rec, started, exc.status, payload={"request": body, "response": exc.to_openai()})
         return resp
 
-    def _upstream_4xx(self, rec: RequestRecord, exc: ProviderHTTPError, body: dict[str, Any] | None,
-                      started: float, rid: list[tuple[bytes, bytes]]) -> BodyResponse:
+    def _upstream_4xx(
+        self,
+        rec: RequestRecord,
+        exc: ProviderHTTPError,
+        body: dict[str, Any] | None,
+        started: float,
+        rid: list[tuple[bytes, bytes]],
+    ) -> BodyResponse:
         """A backend refused the request (its 4xx): pass its OpenAI-shaped error through."""
         try:
             data = orjson.loads(exc.body)

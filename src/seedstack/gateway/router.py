@@ -25,7 +25,7 @@ from ..telemetry.metrics import GatewayMetrics
 from ..telemetry.record import RouteAttempt
 from .breaker import CircuitBreaker
 
-__all__ = ["AliasRoute", "Backend", "Router", "RouteResult"]
+__all__ = ["AliasRoute", "Backend", "RouteResult", "Router"]
 
 T = TypeVar("T")
 
@@ -96,10 +96,16 @@ class Router:
                 name = bc.name or f"{alias}/{bc.provider}-{i}"
                 provider = build_provider(bc, name=name, alias=alias)
                 gpu = GpuTimeShare(bc.gpu.usd_per_hour * bc.gpu.count) if bc.gpu else None
-                backends.append(Backend(
-                    name, bc, provider, CircuitBreaker(routing.breaker_failures, routing.breaker_cooldown_s),
-                    price_for_backend(bc, provider.upstream_model), gpu,
-                ))
+                backends.append(
+                    Backend(
+                        name,
+                        bc,
+                        provider,
+                        CircuitBreaker(routing.breaker_failures, routing.breaker_cooldown_s),
+                        price_for_backend(bc, provider.upstream_model),
+                        gpu,
+                    )
+                )
             weighted = any(b.config.weight != 1.0 for b in backends)
             self.aliases[alias] = AliasRoute(alias, cfg, backends, weighted)
 

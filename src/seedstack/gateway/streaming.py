@@ -42,10 +42,16 @@ class OpenedStream:
 
 
 async def open_stream(
-    router: Router, route: AliasRoute, endpoint: str, body: dict[str, Any], rec: RequestRecord,
+    router: Router,
+    route: AliasRoute,
+    endpoint: str,
+    body: dict[str, Any],
+    rec: RequestRecord,
     upstream_body: Callable[..., dict[str, Any]],
 ) -> OpenedStream:
-    async def attempt(b: Backend) -> tuple[UpstreamStream, AsyncIterator[bytes], bytes | None, dict[str, Any], float]:
+    async def attempt(
+        b: Backend,
+    ) -> tuple[UpstreamStream, AsyncIterator[bytes], bytes | None, dict[str, Any], float]:
         sent = upstream_body(b, body, stream=True)
         t0 = time.perf_counter()
         stream = await b.provider.stream(endpoint, sent)
@@ -68,8 +74,14 @@ def _error_event(message: str, code: str) -> bytes:
 
 
 async def stream_body(
-    gw: Gateway, rec: RequestRecord, route: AliasRoute, opened: OpenedStream, reservation: Reservation | None,
-    started: float, client_wants_usage: bool, response: StreamResponse,
+    gw: Gateway,
+    rec: RequestRecord,
+    route: AliasRoute,
+    opened: OpenedStream,
+    reservation: Reservation | None,
+    started: float,
+    client_wants_usage: bool,
+    response: StreamResponse,
 ) -> AsyncIterator[bytes]:
     tally = StreamTally(chat=rec.endpoint == "chat")
     status = 200
@@ -89,11 +101,17 @@ async def stream_body(
         upstream_end = time.perf_counter()
         if tally.error is not None:
             status = 502
-            rec.error_class, rec.error_message = "UpstreamStreamError", str(tally.error.get("message", ""))[:500]
+            rec.error_class, rec.error_message = (
+                "UpstreamStreamError",
+                str(tally.error.get("message", ""))[:500],
+            )
     except ProviderError as exc:
         upstream_end = time.perf_counter()
         status = 504 if isinstance(exc, ProviderTimeoutError) else 502
-        rec.error_class, rec.error_message = type(exc).__name__, f"stream from {opened.backend.name} broke: {exc}"
+        rec.error_class, rec.error_message = (
+            type(exc).__name__,
+            f"stream from {opened.backend.name} broke: {exc}",
+        )
         err = UpstreamError(rec.error_message)
         yield _error_event(err.message, "upstream_timeout" if status == 504 else "upstream_failed")
     finally:
@@ -101,7 +119,10 @@ async def stream_body(
             upstream_end = time.perf_counter()
             if status == 200:
                 status = 499
-                rec.error_class, rec.error_message = "ClientDisconnected", "the client closed the stream early"
+                rec.error_class, rec.error_message = (
+                    "ClientDisconnected",
+                    "the client closed the stream early",
+                )
         await opened.stream.aclose()
         gpu_usd = gw.router.release(route, opened.backend, opened.gpu_token)
         if tally.model:
@@ -114,6 +135,8 @@ async def stream_body(
         await gw.settle(reservation, tin + tout, cost or 0.0)
         failed_ms = sum(a.ms for a in rec.route if a.outcome != "ok")
         rec.upstream_ms = (upstream_end - opened.upstream_started) * 1000 + failed_ms
-        payload = {"request": opened.sent_body,
-                   "response": {"text": tally.full_text, "finish_reason": tally.finish_reason}}
+        payload = {
+            "request": opened.sent_body,
+            "response": {"text": tally.full_text, "finish_reason": tally.finish_reason},
+        }
         gw.finish(rec, started, status, payload=payload)

@@ -16,7 +16,7 @@ _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
 def parse_body(raw: bytes) -> dict[str, Any]:
     if not raw:
-        raise InvalidRequestError("the request body is empty: send a JSON object, e.g. {\"model\": …, \"messages\": […]}")
+        raise InvalidRequestError('the request body is empty: send a JSON object, e.g. {"model": …, "messages": […]}')
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -36,8 +36,9 @@ def _type_error(param: str, expected: str, value: Any) -> InvalidRequestError:
 def _check_common(body: dict[str, Any]) -> str:
     model = body.get("model")
     if model is None:
-        raise InvalidRequestError("'model' is required: set it to a model alias (GET /v1/models lists them)",
-                                  param="model")
+        raise InvalidRequestError(
+            "'model' is required: set it to a model alias (GET /v1/models lists them)", param="model"
+        )
     if not isinstance(model, str) or not model:
         raise _type_error("model", "a non-empty string (a model alias)", model)
     stream = body.get("stream")
@@ -70,8 +71,9 @@ def validate(endpoint: str, body: dict[str, Any]) -> str:
     if endpoint == "chat":
         messages = body.get("messages")
         if messages is None:
-            raise InvalidRequestError("'messages' is required: a list like [{\"role\": \"user\", \"content\": \"hi\"}]",
-                                      param="messages")
+            raise InvalidRequestError(
+                '\'messages\' is required: a list like [{"role": "user", "content": "hi"}]', param="messages"
+            )
         if not isinstance(messages, list) or not messages:
             raise _type_error("messages", "a non-empty list of messages", messages)
         for i, m in enumerate(messages):
@@ -80,7 +82,8 @@ def validate(endpoint: str, body: dict[str, Any]) -> str:
             role = m.get("role")
             if role not in _ROLES:
                 raise InvalidRequestError(
-                    f"messages[{i}].role must be one of {sorted(_ROLES)}, got {role!r}", param=f"messages[{i}].role"
+                    f"messages[{i}].role must be one of {sorted(_ROLES)}, got {role!r}",
+                    param=f"messages[{i}].role",
                 )
             content = m.get("content")
             if content is not None and not isinstance(content, str | list):

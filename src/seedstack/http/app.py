@@ -134,8 +134,11 @@ class SeedstackApp:
         except SeedstackError as exc:
             checks["store"] = f"unavailable: {exc}"
         rec = self.gateway.recorder
-        checks["recorder"] = {"pending": rec.pending, "spooled": rec.stats.spooled,
-                              "store_healthy": rec.stats.store_healthy}
+        checks["recorder"] = {
+            "pending": rec.pending,
+            "spooled": rec.stats.spooled,
+            "store_healthy": rec.stats.store_healthy,
+        }
         ok = checks["started"] and checks["store"] == "ok"
         return json_response(200 if ok else 503, {"status": "ready" if ok else "not ready", "checks": checks})
 
@@ -156,14 +159,24 @@ def _method_not_allowed(path: str, allowed: str, request_id: str) -> BodyRespons
 
 
 def _not_found(path: str) -> BodyResponse:
-    return json_response(404, openai_error_body(
-        f"no route {path}; the OpenAI-compatible API is under /v1 (chat/completions, completions, embeddings, models)",
-        "invalid_request_error", None, "not_found"))
+    return json_response(
+        404,
+        openai_error_body(
+            f"no route {path}; the OpenAI-compatible API is under /v1 "
+            "(chat/completions, completions, embeddings, models)",
+            "invalid_request_error",
+            None,
+            "not_found",
+        ),
+    )
 
 
 def _internal_error(request_id: str) -> BodyResponse:
-    return json_response(500, openai_error_body("Internal Server Error", "server_error", None, None),
-                         [(b"x-request-id", request_id.encode())])
+    return json_response(
+        500,
+        openai_error_body("Internal Server Error", "server_error", None, None),
+        [(b"x-request-id", request_id.encode())],
+    )
 
 
 def create_app(

@@ -4,7 +4,6 @@ than the gateway's whole budget per request)."""
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 

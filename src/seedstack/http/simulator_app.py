@@ -39,8 +39,23 @@ class SimulatorApp:
             self.engine = SimulatorEngine(self.config, self.model)
         path = scope["path"]
         if path == "/v1/models":
-            await send_body(send, json_response(200, {"object": "list", "data": [
-                {"id": self.model, "object": "model", "created": 0, "owned_by": "seedstack-simulator"}]}))
+            await send_body(
+                send,
+                json_response(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [
+                            {
+                                "id": self.model,
+                                "object": "model",
+                                "created": 0,
+                                "owned_by": "seedstack-simulator",
+                            }
+                        ],
+                    },
+                ),
+            )
             return
         if path == "/healthz":
             await send_body(send, json_response(200, {"status": "ok", "running": self.engine.running}))

@@ -19,7 +19,5 @@ PROVIDERS: dict[str, type[Provider]] = {
 def build_provider(config: BackendConfig, *, name: str, alias: str) -> Provider:
     cls = PROVIDERS.get(config.provider)
     if cls is None:
-        raise ConfigError(
-            f"backend '{name}': unknown provider '{config.provider}'; choose one of {sorted(PROVIDERS)}"
-        )
+        raise ConfigError(f"backend '{name}': unknown provider '{config.provider}'; choose one of {sorted(PROVIDERS)}")
     return cls(config, name=name, alias=alias)

@@ -27,10 +27,7 @@ from .base import Provider, ProviderHTTPError, UpstreamResponse, UpstreamStream
 
 __all__ = ["SimulatorEngine", "SimulatorProvider", "count_prompt_tokens"]
 
-_WORDS = (
-    "the a model answer request token latency cost data guard seed stack serve batch cache quick "
-    "result value system user reply stream chunk queue window budget trace record sample metric"
-).split()
+_WORDS = ["the", "a", "model", "answer", "request", "token", "latency", "cost", "data", "guard", "seed", "stack", "serve", "batch", "cache", "quick", "result", "value", "system", "user", "reply", "stream", "chunk", "queue", "window", "budget", "trace", "record", "sample", "metric"]
 
 
 def count_prompt_tokens(text: str) -> int:
@@ -78,7 +75,9 @@ class SimulatorEngine:
 
     def _ttft_s(self, prompt_tokens: int) -> float:
         c = self.config
-        return (c.ttft_ms + c.ttft_per_prompt_token_ms * prompt_tokens + c.ttft_per_running_request_ms * self.running) / 1000
+        return (
+            c.ttft_ms + c.ttft_per_prompt_token_ms * prompt_tokens + c.ttft_per_running_request_ms * self.running
+        ) / 1000
 
     async def generate(self, endpoint: str, body: dict[str, Any]) -> AsyncIterator[tuple[str, int, int]]:
         """Yield (text piece, prompt_tokens, index) on the model's schedule; holds a concurrency slot."""
@@ -101,27 +100,44 @@ class SimulatorEngine:
                 self.running -= 1
 
     def _ids(self, body: dict[str, Any]) -> tuple[str, int]:
-        return "sim-" + hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=6).hexdigest(), int(time.time())
+        return "sim-" + hashlib.blake2b(
+            orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=6
+        ).hexdigest(), int(time.time())
 
     async def complete(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         if endpoint == "embeddings":
             return self.embed(body)
         pieces: list[str] = []
         prompt_tokens = 0
-        async for piece, prompt_tokens, _ in self.generate(endpoint, body):
+        async for piece, n_prompt, _ in self.generate(endpoint, body):
             pieces.append(piece)
+            prompt_tokens = n_prompt
         text = "".join(pieces)
         rid, created = self._ids(body)
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
-                 "total_tokens": prompt_tokens + len(pieces)}
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(pieces),
+            "total_tokens": prompt_tokens + len(pieces),
+        }
         finish = "length" if body.get("max_tokens") and len(pieces) >= int(body["max_tokens"]) else "stop"
         if endpoint == "chat":
-            return {"id": "chatcmpl-" + rid, "object": "chat.completion", "created": created, "model": self.model,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                 "finish_reason": finish}],
-                    "usage": usage, "system_fingerprint": "seedstack-simulator"}
-        return {"id": "cmpl-" + rid, "object": "text_completion", "created": created, "model": self.model,
-                "choices": [{"index": 0, "text": text, "finish_reason": finish, "logprobs": None}], "usage": usage}
+            return {
+                "id": "chatcmpl-" + rid,
+                "object": "chat.completion",
+                "created": created,
+                "model": self.model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+                "usage": usage,
+                "system_fingerprint": "seedstack-simulator",
+            }
+        return {
+            "id": "cmpl-" + rid,
+            "object": "text_completion",
+            "created": created,
+            "model": self.model,
+            "choices": [{"index": 0, "text": text, "finish_reason": finish, "logprobs": None}],
+            "usage": usage,
+        }
 
     async def stream(self, endpoint: str, body: dict[str, Any]) -> AsyncIterator[bytes]:
         rid, created = self._ids(body)
@@ -131,8 +147,9 @@ class SimulatorEngine:
         n = 0
         prompt_tokens = 0
         obj = "chat.completion.chunk" if chat else "text_completion"
-        async for piece, prompt_tokens, i in self.generate(endpoint, body):
+        async for piece, n_prompt, i in self.generate(endpoint, body):
             n += 1
+            prompt_tokens = n_prompt
             if chat:
                 delta: dict[str, Any] = {"content": piece}
                 if i == 0:
@@ -141,13 +158,31 @@ class SimulatorEngine:
             else:
                 choice = {"index": 0, "text": piece, "finish_reason": None}
             yield _sse({"id": rid, "object": obj, "created": created, "model": self.model, "choices": [choice]})
-        final: dict[str, Any] = {"index": 0, "finish_reason": "length" if body.get("max_tokens") == n else "stop"}
-        final.update({"delta": {}} if chat else {"text": ""})
+        final: dict[str, Any] = {
+            "index": 0,
+            "finish_reason": "length" if body.get("max_tokens") == n else "stop",
+        }
+        if chat:
+            final["delta"] = {}
+        else:
+            final["text"] = ""
         yield _sse({"id": rid, "object": obj, "created": created, "model": self.model, "choices": [final]})
         if include_usage:
-            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": n, "total_tokens": prompt_tokens + n}
-            yield _sse({"id": rid, "object": obj, "created": created, "model": self.model, "choices": [],
-                        "usage": usage})
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": n,
+                "total_tokens": prompt_tokens + n,
+            }
+            yield _sse(
+                {
+                    "id": rid,
+                    "object": obj,
+                    "created": created,
+                    "model": self.model,
+                    "choices": [],
+                    "usage": usage,
+                }
+            )
         yield b"data: [DONE]\n\n"
 
     def embed(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -163,8 +198,12 @@ class SimulatorEngine:
             vec = [(b - 127.5) / 127.5 for b in raw]
             norm = math.sqrt(sum(v * v for v in vec)) or 1.0
             data.append({"object": "embedding", "index": i, "embedding": [round(v / norm, 6) for v in vec]})
-        return {"object": "list", "data": data, "model": self.model,
-                "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+        return {
+            "object": "list",
+            "data": data,
+            "model": self.model,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
 
 
 def _sse(obj: dict[str, Any]) -> bytes:
@@ -207,6 +246,16 @@ def _check(endpoint: str, body: dict[str, Any]) -> None:
     """The simulator rejects what a real server would, so 4xx paths can be exercised offline."""
     max_tokens = body.get("max_tokens")
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1 or max_tokens > 32768):
-        raise ProviderHTTPError(400, orjson.dumps({"error": {
-            "message": "max_tokens must be an integer between 1 and 32768", "type": "invalid_request_error",
-            "param": "max_tokens", "code": None}}))
+        raise ProviderHTTPError(
+            400,
+            orjson.dumps(
+                {
+                    "error": {
+                        "message": "max_tokens must be an integer between 1 and 32768",
+                        "type": "invalid_request_error",
+                        "param": "max_tokens",
+                        "code": None,
+                    }
+                }
+            ),
+        )

@@ -48,7 +48,11 @@ class PostgresStore(Store):
         self._errors = (psycopg.Error,)
         try:
             self._pool = ConnectionPool(
-                url, min_size=min_size, max_size=max_size, open=True, timeout=10,
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                open=True,
+                timeout=10,
                 kwargs={"autocommit": True},
             )
             self._pool.wait(timeout=10)

@@ -33,9 +33,7 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     scheme = url.split(":", 1)[0]
     factory = STORE_BACKENDS.get(scheme)
     if factory is None:
-        raise ConfigError(
-            f"unknown store URL scheme '{scheme}': use sqlite:///path.db or postgresql://user@host/db"
-        )
+        raise ConfigError(f"unknown store URL scheme '{scheme}': use sqlite:///path.db or postgresql://user@host/db")
     store = factory(url)
     if migrate:
         store.migrate()

@@ -18,20 +18,26 @@ class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.requests = Counter(
-            "seedstack_requests", "Requests answered", ["alias", "endpoint", "status"], registry=r
-        )
+        self.requests = Counter("seedstack_requests", "Requests answered", ["alias", "endpoint", "status"], registry=r)
         self.latency = Histogram(
-            "seedstack_request_latency_seconds", "End-to-end latency", ["alias", "endpoint"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "seedstack_request_latency_seconds",
+            "End-to-end latency",
+            ["alias", "endpoint"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.ttft = Histogram(
-            "seedstack_time_to_first_token_seconds", "Time to first token (streams)", ["alias"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "seedstack_time_to_first_token_seconds",
+            "Time to first token (streams)",
+            ["alias"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.overhead = Histogram(
-            "seedstack_gateway_overhead_seconds", "Latency added by the gateway (total minus upstream)",
-            buckets=_OVERHEAD_BUCKETS, registry=r,
+            "seedstack_gateway_overhead_seconds",
+            "Latency added by the gateway (total minus upstream)",
+            buckets=_OVERHEAD_BUCKETS,
+            registry=r,
         )
         self.tokens = Counter("seedstack_tokens", "Tokens", ["alias", "direction"], registry=r)
         self.cost = Counter("seedstack_cost_usd", "Cost in USD", ["alias"], registry=r)
@@ -42,8 +48,9 @@ class GatewayMetrics:
             "seedstack_guard_verdicts", "Guard verdicts", ["detector", "direction", "action"], registry=r
         )
         self.in_flight = Gauge("seedstack_backend_in_flight", "Requests in flight", ["backend"], registry=r)
-        self.circuit_open = Gauge("seedstack_backend_circuit_open", "1 when the circuit is open", ["backend"],
-                                  registry=r)
+        self.circuit_open = Gauge(
+            "seedstack_backend_circuit_open", "1 when the circuit is open", ["backend"], registry=r
+        )
         self.recorder_pending = Gauge("seedstack_recorder_pending", "Records waiting to be written", registry=r)
         self.recorder_spooled = Gauge("seedstack_recorder_spooled", "Records spooled to disk", registry=r)
 

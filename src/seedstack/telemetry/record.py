@@ -25,8 +25,13 @@ class RouteAttempt:
     detail: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"backend": self.backend, "outcome": self.outcome, "status": self.status,
-                "ms": round(self.ms, 3), "detail": self.detail}
+        return {
+            "backend": self.backend,
+            "outcome": self.outcome,
+            "status": self.status,
+            "ms": round(self.ms, 3),
+            "detail": self.detail,
+        }
 
 
 @dataclass(slots=True)
@@ -73,14 +78,41 @@ class RequestRecord:
     def row(self) -> tuple[Any, ...]:
         """The values for ``RECORD_COLUMNS``, JSON fields serialised."""
         return (
-            self.id, self.ts, self.endpoint, self.trace_id, self.parent_id, self.key_id, self.customer,
-            _json(self.tags), self.template, self.template_version, self.alias, self.backend, self.provider,
-            self.upstream_model, self.model_version, int(self.simulated), int(self.stream), self.status_code,
-            self.error_class, self.error_message, self.tokens_in, self.tokens_out, self.tokens_cached,
-            self.tokens_reasoning, self.cost_usd, self.queue_ms, self.ttft_ms, self.latency_ms,
-            self.upstream_ms, self.overhead_ms,
+            self.id,
+            self.ts,
+            self.endpoint,
+            self.trace_id,
+            self.parent_id,
+            self.key_id,
+            self.customer,
+            _json(self.tags),
+            self.template,
+            self.template_version,
+            self.alias,
+            self.backend,
+            self.provider,
+            self.upstream_model,
+            self.model_version,
+            int(self.simulated),
+            int(self.stream),
+            self.status_code,
+            self.error_class,
+            self.error_message,
+            self.tokens_in,
+            self.tokens_out,
+            self.tokens_cached,
+            self.tokens_reasoning,
+            self.cost_usd,
+            self.queue_ms,
+            self.ttft_ms,
+            self.latency_ms,
+            self.upstream_ms,
+            self.overhead_ms,
             _json([a.to_dict() for a in self.route]) if self.route else None,
-            _json(self.guard), _json(self.params), _json(self.metadata), int(self.payload_kept),
+            _json(self.guard),
+            _json(self.params),
+            _json(self.metadata),
+            int(self.payload_kept),
             self.payload_reason,
         )
 
@@ -92,11 +124,42 @@ class RequestRecord:
 
 
 RECORD_COLUMNS = (
-    "id", "ts", "endpoint", "trace_id", "parent_id", "key_id", "customer", "tags", "template",
-    "template_version", "alias", "backend", "provider", "upstream_model", "model_version", "simulated",
-    "stream", "status_code", "error_class", "error_message", "tokens_in", "tokens_out", "tokens_cached",
-    "tokens_reasoning", "cost_usd", "queue_ms", "ttft_ms", "latency_ms", "upstream_ms", "overhead_ms",
-    "route", "guard", "params", "metadata", "payload_kept", "payload_reason",
+    "id",
+    "ts",
+    "endpoint",
+    "trace_id",
+    "parent_id",
+    "key_id",
+    "customer",
+    "tags",
+    "template",
+    "template_version",
+    "alias",
+    "backend",
+    "provider",
+    "upstream_model",
+    "model_version",
+    "simulated",
+    "stream",
+    "status_code",
+    "error_class",
+    "error_message",
+    "tokens_in",
+    "tokens_out",
+    "tokens_cached",
+    "tokens_reasoning",
+    "cost_usd",
+    "queue_ms",
+    "ttft_ms",
+    "latency_ms",
+    "upstream_ms",
+    "overhead_ms",
+    "route",
+    "guard",
+    "params",
+    "metadata",
+    "payload_kept",
+    "payload_reason",
 )
 
 

@@ -27,7 +27,7 @@ from ..errors import StoreError
 from ..store import Store, Tx
 from .record import RECORD_COLUMNS, RequestRecord
 
-__all__ = ["PayloadEncoder", "Recorder", "RecordSink", "RecorderStats"]
+__all__ = ["PayloadEncoder", "RecordSink", "Recorder", "RecorderStats"]
 
 log = logging.getLogger("seedstack.recorder")
 

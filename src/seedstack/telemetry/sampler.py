@@ -48,5 +48,5 @@ class PayloadSampler:
         try:
             bucket = int(request_id[-8:], 16)
         except ValueError:
-            bucket = int.from_bytes(hashlib.blake2b(request_id.encode(), digest_size=4).digest(), 'big')
+            bucket = int.from_bytes(hashlib.blake2b(request_id.encode(), digest_size=4).digest(), "big")
         return bucket < self._threshold

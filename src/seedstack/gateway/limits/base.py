@@ -43,12 +43,14 @@ def denied(kind: str, key: ApiKey, now: float) -> RateLimitError:
     if kind == "rpm":
         return RateLimitError(
             f"rate limit: key '{key.name}' allows {key.rpm} requests per minute; retry after the minute ends "
-            "or ask an admin for a higher --rpm", retry_after=60 - now % 60,
+            "or ask an admin for a higher --rpm",
+            retry_after=60 - now % 60,
         )
     if kind == "tpm":
         return RateLimitError(
             f"rate limit: key '{key.name}' allows {key.tpm} tokens per minute; send fewer or shorter requests, "
-            "lower max_tokens, or ask an admin for a higher --tpm", retry_after=60 - now % 60,
+            "lower max_tokens, or ask an admin for a higher --tpm",
+            retry_after=60 - now % 60,
         )
     return BudgetExceededError(
         f"budget: key '{key.name}' has spent its daily budget of ${key.budget_usd_day:g} (including requests in "
@@ -67,8 +69,14 @@ class Limiter(ABC):
             return None
         now = time.time() if now is None else now
         res = Reservation(
-            key.id, minute_bucket(now), day_bucket(now), tokens, usd,
-            key.rpm is not None, key.tpm is not None, key.budget_usd_day is not None,
+            key.id,
+            minute_bucket(now),
+            day_bucket(now),
+            tokens,
+            usd,
+            key.rpm is not None,
+            key.tpm is not None,
+            key.budget_usd_day is not None,
         )
         refused = await self._reserve(key, res)
         if refused is not None:

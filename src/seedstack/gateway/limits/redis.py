@@ -73,7 +73,7 @@ class RedisLimiter(Limiter):
             key.tpm if key.tpm is not None else -1,
             res.tokens,
             int(key.budget_usd_day * _NANO) if key.budget_usd_day is not None else -1,
-            int(round(res.usd * _NANO)),
+            round(res.usd * _NANO),
         ]
         try:
             code = int(await self._reserve_script(keys=keys, args=args))
@@ -85,8 +85,8 @@ class RedisLimiter(Limiter):
         _, tpm_key, usd_key = self._keys(res.key_id, res.minute, res.day)
         args = [
             (tokens - res.tokens) if res.has_tpm else 0,
-            int(round(res.usd * _NANO)) if res.has_budget else -1,
-            int(round(usd * _NANO)),
+            round(res.usd * _NANO) if res.has_budget else -1,
+            round(usd * _NANO),
         ]
         try:
             await self._settle_script(keys=[tpm_key, usd_key], args=args)

@@ -38,6 +38,5 @@ def statements(dialect: str) -> list[str]:
         ]
     return [
         *_COMMON,
-        "CREATE VIRTUAL TABLE obs_fts USING fts5(prompt, response, request_id UNINDEXED, "
-        "tokenize='porter unicode61')",
+        "CREATE VIRTUAL TABLE obs_fts USING fts5(prompt, response, request_id UNINDEXED, tokenize='porter unicode61')",
     ]
