@@ -1,13 +1,15 @@
 """`seedstack bench run` against the simulator, side by side with GuideLLM on the same endpoint.
 
-Three figures, all measured in this one run against one `seedstack simulate` process:
+Three figures, all measured in this one run against `seedstack simulate` (the project's simulator):
   1. accuracy: the simulator is set to TTFT 100 ms and ITL 20 ms (no prompt or load terms); how
      close are bench's TTFT / ITL / TPOT medians to what the server was told to do?
   2. agreement: bench and GuideLLM at the same constant rate; TTFT, ITL and E2E medians, with
      GuideLLM's per-request "ITL" (its (E2E - TTFT)/(tokens - 1)) compared with vLLM's TPOT;
   3. client capacity: the highest constant rate each tool keeps its own schedule at (client lag
-     p95 <= --max-lag-ms, every request sent), each pinned to ONE core (taskset -c 0) while the
-     simulator runs on the other core.
+     p95 under --max-lag-ms, and under the looser --loose-lag-ms; every request sent), each client
+     pinned to ONE core (taskset -c 0) while a second simulator runs on the other core; plus each
+     tool's CPU cost per request (slope of CPU time over request count) and the rate that saturates
+     one core at that cost.
 
     .venv/bin/python benchmarks/bench_loadgen.py --guidellm .bench-venvs/guidellm/bin/guidellm \
         --tokenizer /tmp/tok   # a directory written by benchmarks/make_local_model.py
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -50,6 +53,14 @@ def _wait(port: int, timeout: float = 30.0) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"simulator did not open port {port}")
+
+
+def _run_child(cmd: list[str], **kw: Any) -> float:
+    """Run a client to completion; return the CPU seconds it and all its processes used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _pin(core: int | None) -> list[str]:
@@ -103,7 +114,7 @@ def ours(url: str, rate: float, n: int, out_tokens: int, tmp: Path, core: int | 
         "--out",
         str(out),
     ]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(tmp))
+    cpu = _run_child(cmd, env=_env(tmp))
     doc = json.loads(out.read_text())
     s = doc["summary"]
     rows = doc["requests"]
@@ -119,6 +130,7 @@ def ours(url: str, rate: float, n: int, out_tokens: int, tmp: Path, core: int | 
         "lag_p50_ms": float(np.percentile(lags, 50)),
         "lag_p95_ms": float(np.percentile(lags, 95)),
         "lag_p99_ms": float(np.percentile(lags, 99)),
+        "cpu_s": cpu,
     }
 
 
@@ -138,8 +150,7 @@ def guidellm(
         exe,
         "run",
         "--backend",
-        f"kind=openai_http,target={base},model=simulator,request_format=/v1/chat/completions,"
-        "validate_backend=false",
+        f"kind=openai_http,target={base},model=simulator,request_format=/v1/chat/completions,validate_backend=false",
         "--profile",
         f"kind=constant,rate={rate}",
         "--constraint",
@@ -152,7 +163,7 @@ def guidellm(
         f"kind=json,path={out}",
         "--disable-console",
     ]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
+    cpu = _run_child(cmd, cwd=tmp)
     bench = json.loads(out.read_text())["benchmarks"][0]
     ok = bench["requests"]["successful"]
     bad = bench["requests"]["errored"] + bench["requests"]["incomplete"]
@@ -174,6 +185,7 @@ def guidellm(
         "lag_p50_ms": float(np.percentile(lags, 50)),
         "lag_p95_ms": float(np.percentile(lags, 95)),
         "lag_p99_ms": float(np.percentile(lags, 99)),
+        "cpu_s": cpu,
     }
 
 
@@ -181,17 +193,41 @@ def _keeps_up(step: dict[str, Any], n: int, max_lag_ms: float) -> bool:
     return step["sent"] >= 0.98 * n and step["failed"] <= 0.01 * n and step["lag_p95_ms"] <= max_lag_ms
 
 
-def capacity(run: Any, rates: list[float], seconds: float, max_lag_ms: float) -> dict[str, Any]:
-    steps, best = [], None
+def capacity(run: Any, rates: list[float], seconds: float, lags_ms: tuple[float, ...], attempts: int) -> dict[str, Any]:
+    """Climb the rate ladder until a rate fails the loosest lag bar on every one of ``attempts`` tries.
+
+    For each bar in ``lags_ms`` the result is the highest rate at which one try kept client lag p95
+    under it (and sent every request). Retrying is fair to both tools on a shared, noisy machine,
+    where another tenant's burst can add tens of ms to any one try. CPU per request is the slope of
+    CPU time against requests over all tries, which cancels each tool's fixed start-up cost.
+    """
+    steps: list[dict[str, Any]] = []
+    best: dict[float, float | None] = dict.fromkeys(lags_ms)
+    loosest = max(lags_ms)
     for rate in rates:
         n = max(20, int(rate * seconds))
-        step = run(rate, n)
-        step["keeps_up"] = _keeps_up(step, n, max_lag_ms)
-        steps.append(step)
-        if not step["keeps_up"]:
+        passed: set[float] = set()
+        for _ in range(attempts):
+            step = run(rate, n)
+            step["n"] = n
+            step["keeps_up"] = {str(bar): _keeps_up(step, n, bar) for bar in lags_ms}
+            steps.append(step)
+            passed |= {bar for bar in lags_ms if _keeps_up(step, n, bar)}
+            if len(passed) == len(lags_ms):
+                break
+        for bar in passed:
+            best[bar] = rate
+        if loosest not in passed:
             break
-        best = rate
-    return {"max_rate_without_lag": best, "steps": steps}
+    ns = np.array([st["n"] for st in steps], dtype=float)
+    cpu = np.array([st["cpu_s"] for st in steps], dtype=float)
+    per_req = float(np.polyfit(ns, cpu, 1)[0]) if len(set(ns)) > 1 else None
+    return {
+        "max_rate_without_lag": {f"p95<={bar:g}ms": best[bar] for bar in lags_ms},
+        "cpu_ms_per_request": None if per_req is None else round(per_req * 1000, 4),
+        "cpu_bound_rate_one_core": None if not per_req or per_req <= 0 else round(1 / per_req),
+        "steps": steps,
+    }
 
 
 def _pct(a: float, b: float) -> float:
@@ -207,11 +243,14 @@ def main() -> None:
     ap.add_argument("--max-lag-ms", type=float, default=10.0)
     ap.add_argument("--step-seconds", type=float, default=5.0)
     ap.add_argument("--skip-capacity", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved ours/GuideLLM pairs at --rate")
+    ap.add_argument("--attempts", type=int, default=2, help="tries per capacity step")
+    ap.add_argument("--loose-lag-ms", type=float, default=50.0, help="a second, looser lag bar")
     args = ap.parse_args()
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    sim = start_simulator(port, core=1)
+    sim = start_simulator(port, core=None)  # unpinned: the accuracy figures should not queue behind a core
     report: dict[str, Any] = {
         "benchmark": "bench_loadgen",
         "date": time.strftime("%Y-%m-%d"),
@@ -221,45 +260,76 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as t:
             tmp = Path(t)
-            a = ours(base + "/v1", args.rate, args.requests, 32, tmp, core=0)
+            pairs = []
+            for _ in range(args.repeats):
+                a = ours(base + "/v1", args.rate, args.requests, 32, tmp, core=None)
+                g = guidellm(args.guidellm, args.tokenizer, base, args.rate, args.requests, 32, tmp, core=None)
+                pairs.append((a, g))
+            a = pairs[0][0]
             report["accuracy_vs_configured"] = {
                 "configured": {"ttft_ms": 100.0, "itl_ms": 20.0},
-                "measured": a,
-                "ttft_err_pct": _pct(a["ttft_p50_ms"], 100.0),
-                "itl_err_pct": _pct(a["itl_p50_ms"], 20.0),
-                "tpot_err_pct": _pct(a["tpot_p50_ms"], 20.0),
+                "runs": [
+                    {
+                        "ttft_p50_ms": p[0]["ttft_p50_ms"],
+                        "itl_p50_ms": p[0]["itl_p50_ms"],
+                        "tpot_p50_ms": p[0]["tpot_p50_ms"],
+                        "ttft_err_pct": _pct(p[0]["ttft_p50_ms"], 100.0),
+                        "itl_err_pct": _pct(p[0]["itl_p50_ms"], 20.0),
+                        "tpot_err_pct": _pct(p[0]["tpot_p50_ms"], 20.0),
+                    }
+                    for p in pairs
+                ],
             }
-            g = guidellm(args.guidellm, args.tokenizer, base, args.rate, args.requests, 32, tmp, core=0)
             report["agreement_with_guidellm"] = {
                 "rate": args.rate,
-                "ours": a,
-                "guidellm": g,
-                "ttft_diff_pct": _pct(a["ttft_p50_ms"], g["ttft_p50_ms"]),
-                "tpot_vs_guidellm_itl_diff_pct": _pct(a["tpot_p50_ms"], g["itl_as_tpot_p50_ms"]),
-                "itl_vs_guidellm_itl_diff_pct": _pct(a["itl_p50_ms"], g["itl_as_tpot_p50_ms"]),
-                "e2e_diff_pct": _pct(a["e2e_p50_ms"], g["e2e_p50_ms"]),
+                "runs": [
+                    {
+                        "ours": o,
+                        "guidellm": g,
+                        "ttft_diff_pct": _pct(o["ttft_p50_ms"], g["ttft_p50_ms"]),
+                        "tpot_vs_guidellm_itl_diff_pct": _pct(o["tpot_p50_ms"], g["itl_as_tpot_p50_ms"]),
+                        "itl_vs_guidellm_itl_diff_pct": _pct(o["itl_p50_ms"], g["itl_as_tpot_p50_ms"]),
+                        "e2e_diff_pct": _pct(o["e2e_p50_ms"], g["e2e_p50_ms"]),
+                    }
+                    for o, g in pairs
+                ],
             }
             if not args.skip_capacity:
-                secs, lag = args.step_seconds, args.max_lag_ms
-                report["capacity_one_core"] = {
-                    "criterion": f"client lag p95 <= {lag} ms and every request sent, {secs:g} s per step, "
-                    "4 output tokens per request",
-                    "ours": capacity(
-                        lambda r, n: ours(base + "/v1", r, n, 4, tmp, core=0),
+                secs, bars = args.step_seconds, (args.max_lag_ms, args.loose_lag_ms)
+                cap_port = _free_port()
+                cap_base = f"http://127.0.0.1:{cap_port}"
+                cap_sim = start_simulator(cap_port, core=1)
+                try:
+                    mine = capacity(
+                        lambda r, n: ours(cap_base + "/v1", r, n, 4, tmp, core=0),
                         [100, 200, 400, 800, 1600, 3200],
                         secs,
-                        lag,
-                    ),
-                    "guidellm": capacity(
-                        lambda r, n: guidellm(args.guidellm, args.tokenizer, base, r, n, 4, tmp, core=0),
-                        [5, 10, 20, 40, 80, 160, 320],
+                        bars,
+                        args.attempts,
+                    )
+                    theirs = capacity(
+                        lambda r, n: guidellm(args.guidellm, args.tokenizer, cap_base, r, n, 4, tmp, core=0),
+                        [1, 2, 5, 10, 20, 40, 80, 160],
                         secs,
-                        lag,
-                    ),
+                        bars,
+                        args.attempts,
+                    )
+                finally:
+                    cap_sim.terminate()
+                    cap_sim.wait(10)
+                ratios = {}
+                for key, mine_rate in mine["max_rate_without_lag"].items():
+                    their_rate = theirs["max_rate_without_lag"][key]
+                    ratios[key] = round(mine_rate / their_rate, 1) if mine_rate and their_rate else None
+                oc, gc = mine["cpu_bound_rate_one_core"], theirs["cpu_bound_rate_one_core"]
+                report["capacity_one_core"] = {
+                    "criterion": "highest constant rate with client lag p95 under the bar and every request "
+                    f"sent; client pinned to core 0, simulator to core 1; {secs:g} s per step; 4 output tokens",
+                    "ours": mine,
+                    "guidellm": theirs,
+                    "ratio": ratios,
+                    "cpu_bound_ratio": round(oc / gc, 1) if oc and gc else None,
                 }
-                o = report["capacity_one_core"]["ours"]["max_rate_without_lag"] or 0
-                gg = report["capacity_one_core"]["guidellm"]["max_rate_without_lag"] or 0
-                report["capacity_one_core"]["ratio"] = round(o / gg, 1) if gg else None
     finally:
         sim.terminate()
         sim.wait(10)
