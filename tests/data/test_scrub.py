@@ -65,3 +65,31 @@ def test_settings_without_guard_engine_or_with_policy_off(tmp_path: Path) -> Non
     stub = object.__new__(type("E", (), {"scan": lambda *a, **k: [], "redact": lambda *a, **k: ""}))
     s = scrubber_from_settings(load_settings(data={"scrub": {"policy": "redact"}}), engine=stub)
     assert s is not None and s.policy == "redact"
+
+
+def test_long_values_are_scanned_whole_even_past_the_engines_ceiling(store, tmp_path: Path) -> None:
+    from seedstack.access import LOCAL_ADMIN
+    from seedstack.data import DatasetService, GuardScrubber, TableLocation
+
+    from .conftest import StubEngine
+
+    class Sampling(StubEngine):
+        """Like the guard engine: texts over max_scan_chars are only sampled, so must not reach it."""
+
+        max_scan_chars = 10_000
+
+        def scan(self, text: str, detectors: set[str] | None = None) -> list:
+            assert len(text) <= self.max_scan_chars, (
+                "the scrubber handed the engine a text it would only sample"
+            )
+            return super().scan(text, detectors)
+
+    svc = DatasetService(
+        store, TableLocation(str(tmp_path / "lake")), LOCAL_ADMIN, scrubber=GuardScrubber(Sampling())
+    )
+    long_doc = "word " * 6000 + "write to hidden@corp.io please " + "word " * 6000
+    rows = [{"doc": long_doc}] + [{"doc": f"short {i} x{i}@y.io"} for i in range(2000)]
+    rec = svc.add("docs", [write_jsonl(tmp_path / "d.jsonl", rows)])
+    assert rec.scrub["entities"] == {"EMAIL": 2001}
+    text = json.dumps(_contents(svc, "docs", tmp_path))
+    assert "hidden@corp.io" not in text and "@y.io" not in text

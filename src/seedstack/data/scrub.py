@@ -4,14 +4,17 @@
 engine (``scan`` / ``redact``) to Arrow columns. There is deliberately no detector here: the data
 layer uses the same engine the gateway uses, so a PII rule fixed once is fixed everywhere.
 
-Speed comes from calling the engine once per column per block: the column's strings are joined
-with a separator, scanned in one call, and findings are mapped back to values by offset. Only the
-values that hold PII are rewritten (``replace_with_mask``); the rest stay in Arrow buffers.
+Speed comes from three things: each distinct string is scanned once (roles and system prompts
+repeat on every row); distinct strings are joined with a separator and scanned ~1M characters per
+engine call, findings mapped back by offset; and only values holding PII are rewritten, the rest
+stay in Arrow buffers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -94,6 +97,8 @@ class GuardScrubber:
         self.hmac_key = hmac_key
         self.entities = set(entities) if entities else None
         self.columns = set(columns) if columns else None
+        # Stay under the engine's own scan ceiling (it samples beyond it) and keep calls ~1M chars.
+        self._chunk_chars = max(1 << 12, min(1 << 20, int(getattr(engine, "max_scan_chars", 1 << 21)) // 2))
         self.engine_version = engine_version or str(getattr(engine, "version", type(engine).__name__))
         spec = {
             "policy": policy,
@@ -159,48 +164,94 @@ class GuardScrubber:
 
     def _scrub_strings(self, arr: pa.Array, report: ScrubReport) -> tuple[pa.Array, np.ndarray]:
         hits = np.zeros(len(arr), dtype=bool)
-        if len(arr) == 0:
+        if len(arr) == 0 or arr.null_count == len(arr):
             return arr, hits
-        filled = pc.fill_null(arr, "")
-        lengths = pc.utf8_length(filled).to_numpy(zero_copy_only=False).astype(np.int64)
-        starts = np.concatenate(([0], np.cumsum(lengths + len(_SEP))[:-1]))
-        joined_arr = pc.binary_join(
-            pa.ListArray.from_arrays(pa.array([0, len(filled)], pa.int32()), filled), _SEP
-        )
-        text = joined_arr[0].as_py() or ""
-        findings = [f for f in self.engine.scan(text, detectors={"pii"}) if self._wanted(f)]
-        if not findings:
+        # Scan each distinct string once: roles, system prompts and templates repeat on every row.
+        enc = pc.dictionary_encode(arr)
+        uniq, codes = enc.dictionary, enc.indices
+        uhits, types = self._scan_unique(uniq)
+        if not uhits.any():
             return arr, hits
-        owners = np.searchsorted(starts, np.array([f.start for f in findings]), side="right") - 1
-        by_value: dict[int, list[Any]] = {}
-        for f, i in zip(findings, owners.tolist(), strict=True):
-            if f.start >= starts[i] + lengths[i]:
-                continue  # a match that began inside the separator
-            by_value.setdefault(i, []).append(f)
-        if not by_value:
-            return arr, hits
-        idx = sorted(by_value)
-        hits[idx] = True
-        for i in idx:
-            for f in by_value[i]:
-                report.entities[str(f.type)] += 1
+        code_np = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False)
+        valid = code_np >= 0
+        hits[valid] = uhits[code_np[valid]]
+        occurrences = np.bincount(code_np[valid], minlength=len(uniq))
+        for u, counter in types.items():
+            for t, k in counter.items():
+                report.entities[t] += k * int(occurrences[u])
         if self.policy == "drop":
             return arr, hits
+        report.values_changed += int(hits.sum())
+        idx = np.nonzero(uhits)[0]
+        mode = "hmac" if self.policy == "pseudonymize" else "placeholder"
         replacements = []
-        for i in idx:
-            value = text[starts[i] : starts[i] + lengths[i]]
-            # Re-scan the single value so the engine gets findings in its own coordinates.
-            local = [f for f in self.engine.scan(value, detectors={"pii"}) if self._wanted(f)]
-            mode = "hmac" if self.policy == "pseudonymize" else "placeholder"
+        for u in idx.tolist():
+            value = uniq[u].as_py()
+            local = [f for f in self._scan(value) if self._wanted(f)]
             replacements.append(self.engine.redact(value, local, mode=mode, hmac_key=self.hmac_key))
-        report.values_changed += len(idx)
-        mask = np.zeros(len(arr), dtype=bool)
-        mask[idx] = True
-        new = pc.replace_with_mask(arr, pa.array(mask), pa.array(replacements, type=arr.type))
-        return new, hits
+        new_uniq = pc.replace_with_mask(uniq, pa.array(uhits), pa.array(replacements, type=uniq.type))
+        return pc.take(new_uniq, codes), hits
+
+    def _scan_unique(self, uniq: pa.Array) -> tuple[np.ndarray, dict[int, Counter[str]]]:
+        """Which distinct values hold PII, and of which types; one engine call per ~1M characters."""
+        lengths = pc.utf8_length(uniq).to_numpy(zero_copy_only=False).astype(np.int64)
+        uhits = np.zeros(len(uniq), dtype=bool)
+        types: dict[int, Counter[str]] = {}
+        cap = self._chunk_chars
+        ends = np.cumsum(lengths + len(_SEP))
+        edges = [0]
+        while edges[-1] < len(uniq):
+            a = edges[-1]
+            base = ends[a - 1] if a else 0
+            edges.append(max(a + 1, int(np.searchsorted(ends, base + cap, side="right"))))
+        edges[-1] = min(edges[-1], len(uniq))
+        for a, b in itertools.pairwise(edges):
+            part = uniq.slice(a, b - a)
+            plen = lengths[a:b]
+            starts = np.concatenate(([0], np.cumsum(plen + len(_SEP))[:-1]))
+            joined = pc.binary_join(
+                pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part), _SEP
+            )
+            text = joined[0].as_py() or ""
+            findings = [f for f in self._scan(text) if self._wanted(f)]
+            if not findings:
+                continue
+            owners = np.searchsorted(starts, np.array([f.start for f in findings]), side="right") - 1
+            for f, i in zip(findings, owners.tolist(), strict=True):
+                if f.start >= starts[i] + plen[i]:
+                    continue  # a match that began inside the separator
+                uhits[a + i] = True
+                types.setdefault(a + i, Counter())[str(f.type)] += 1
+        return uhits, types
+
+    def _scan(self, text: str) -> list[Any]:
+        """Scan ``text`` whole: the engine samples head and tail of huge texts, so longer ones are
+        cut here into overlapping windows it scans completely."""
+        if len(text) <= self._chunk_chars * 2:
+            return self.engine.scan(text, detectors={"pii"})
+        win, overlap = self._chunk_chars, 4096
+        seen: dict[tuple[int, int, str], Any] = {}
+        for off in range(0, len(text), win - overlap):
+            for f in self.engine.scan(text[off : off + win], detectors={"pii"}):
+                key = (f.start + off, f.end + off, str(f.type))
+                if key not in seen:
+                    seen[key] = _shifted(f, off)
+            if off + win >= len(text):
+                break
+        return sorted(seen.values(), key=lambda f: f.start)
 
     def _wanted(self, finding: Any) -> bool:
         return self.entities is None or str(finding.type) in self.entities
+
+
+def _shifted(finding: Any, offset: int) -> Any:
+    if not offset:
+        return finding
+    if dataclasses.is_dataclass(finding):
+        return dataclasses.replace(finding, start=finding.start + offset, end=finding.end + offset)
+    return type(finding)(
+        finding.detector, finding.type, finding.start + offset, finding.end + offset, finding.score
+    )
 
 
 def scrubber_from_settings(settings: Any, engine: PiiEngine | None = None) -> GuardScrubber | None:
