@@ -17,8 +17,7 @@ DATA = Path(__file__).parent / "data"
 def _values(batch, series: str = "active") -> dict[tuple[str, float], float]:  # type: ignore[no-untyped-def]
     s = batch.series[series]
     return {
-        (batch.devices[d].gpu, t): v
-        for d, t, v in zip(s.dev.tolist(), s.ts.tolist(), s.value.tolist(), strict=True)
+        (batch.devices[d].gpu, t): v for d, t, v in zip(s.dev.tolist(), s.ts.tolist(), s.value.tolist(), strict=True)
     }
 
 
@@ -101,3 +100,15 @@ def test_format_detection(tmp_path: Path) -> None:
     f.write_text("hello\n")
     with pytest.raises(InvalidRequestError, match="cannot tell the format"):
         detect_format(f)
+
+
+def test_importing_smi_and_dcgm_for_the_same_gpu_keeps_engine_active_only(tmp_path: Path) -> None:
+    from seedstack.cost.gpu_batch import SampleBatch
+
+    smi = tmp_path / "train-1.csv"
+    smi.write_text("timestamp, index, name, utilization.gpu [%]\n2026/11/02 10:00:00.000, 0, NVIDIA A100, 100 %\n")
+    batch = SampleBatch.concat([parse_file(smi), parse_file(DATA / "dcgm_scrape.prom", at=1793613600.0)])
+    gpu0 = next(i for i, d in enumerate(batch.devices) if (d.node, d.gpu) == ("train-1", "0"))
+    assert batch.devices[gpu0].metric == ENGINE_ACTIVE
+    s = batch.series["active"]
+    assert s.value[s.dev == gpu0].tolist() == [pytest.approx(0.412345)]  # not averaged with the 100%

@@ -74,6 +74,7 @@ class SampleBatch:
         out = SampleBatch()
         index: dict[tuple[str, str], int] = {}
         parts: dict[str, list[Series]] = {name: [] for name in SERIES}
+        staged: list[tuple[SampleBatch, np.ndarray]] = []
         for batch in batches:
             remap = np.empty(len(batch.devices), dtype=np.int32)
             for i, d in enumerate(batch.devices):
@@ -89,10 +90,20 @@ class SampleBatch:
                     if metric_is_engine_active(d.metric):
                         known.metric = d.metric
                 remap[i] = j
+            staged.append((batch, remap))
+        for batch, remap in staged:
+            # a GPU that has engine-active anywhere keeps only its engine-active activity samples
+            weaker = np.array(
+                [
+                    metric_is_engine_active(out.devices[remap[i]].metric) and not metric_is_engine_active(d.metric)
+                    for i, d in enumerate(batch.devices)
+                ],
+                dtype=bool,
+            )
             for name, s in batch.series.items():
-                parts[name].append(
-                    Series(remap[s.dev] if len(s.dev) else s.dev.astype(np.int32), s.ts, s.value)
-                )
+                dev = remap[s.dev] if len(s.dev) else s.dev.astype(np.int32)
+                keep = ~weaker[s.dev] if name == "active" and len(s.dev) and weaker.any() else slice(None)
+                parts[name].append(Series(dev[keep], s.ts[keep], s.value[keep]))
         for name, chunks in parts.items():
             if chunks:
                 out.series[name] = Series(
