@@ -171,7 +171,7 @@ def gpu_usage(
             r["node"],
             r["gpu"],
             r["model"] or "-",
-            f"{r['reported_hours']:,.0f}",
+            f"{r['reported_hours']:,.1f}",
             f"{r['engine_active']:.1%}" if r["engine_active"] is not None else "-",
             f"{r['idle_hours']:,.1f}",
             r["metric"],
