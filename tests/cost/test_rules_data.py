@@ -16,8 +16,7 @@ from seedstack.cost.rules import NO_DATA, EgressRule, LatencyRule, PayloadVolume
 NOW = 1_795_000_020.0
 DAY = 86400.0
 CUR_HEADER = (
-    "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UsageType,lineItem/UsageAmount,"
-    "lineItem/UnblendedCost"
+    "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UsageType,lineItem/UsageAmount,lineItem/UnblendedCost"
 )
 
 
@@ -174,3 +173,35 @@ def test_empty_store_gives_no_data_for_every_rule(store) -> None:  # type: ignor
     assert [r.rule for r in results] == ["reserve", "idle", "egress", "latency", "payloads"]
     assert {r.verdict for r in results} == {NO_DATA}
     assert all(r.to_dict()["recommendation"] for r in results)
+
+
+def test_latency_rule_cites_quantized_benchmarks_when_the_bench_table_has_them(store) -> None:  # type: ignore[no-untyped-def]
+    _requests(store, [_req(latency_ms=450.0) for _ in range(30)])
+    store.execute(
+        "INSERT INTO bench_runs (id, ts, label, url, model, shape, completed, failed, duration_s, e2e_p99_ms, "
+        "summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            "b1",
+            NOW - DAY,
+            "llama-8b-awq-int4",
+            "http://vllm-awq:8000/v1",
+            "llama-8b-awq",
+            "poisson",
+            200,
+            0,
+            60.0,
+            180.0,
+            "{}",
+        ),
+    )
+    [r] = run_rules(store, load_settings(), now=NOW, rules=[LatencyRule()])
+    assert r.verdict == "optimize" and r.usd_per_month is None  # no gpu: block, so no hardware price
+    assert [b["label"] for b in r.evidence["quantized_benchmarks"]] == ["llama-8b-awq-int4"]
+    assert "quantized_benchmarks" in r.recommendation
+
+
+def test_a_typo_in_the_cost_config_names_the_key() -> None:
+    from seedstack.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"cost\.windw_days: unknown key"):
+        load_settings(cost={"windw_days": 14})
