@@ -43,7 +43,7 @@ class SearchConfig(BaseModel):
         description="local path of a model2vec model for embedder=sentence (never downloaded at run time)",
     )
     max_scan: int = Field(
-        200_000, ge=1000, description="most recent indexed payloads scanned per semantic query"
+        100_000, ge=1000, description="most recent indexed payloads scanned per semantic query"
     )
 
 

@@ -106,14 +106,15 @@ def synthetic_records(
     days: float = 30.0,
     customers: int = 50,
 ) -> Iterator[RequestRecord]:
-    """``n`` records spread over the last ``days``; ~``payload_rate`` of them carry a payload."""
+    """``n`` records in time order over the last ``days``; ~``payload_rate`` of them carry a payload."""
     rng = random.Random(seed)
     end = now if now is not None else time.time()
     names = ["acme", "globex", "initech"] + [f"cust-{i:03d}" for i in range(max(0, customers - 3))]
     tmpl_names = list(TEMPLATES)
     trace: tuple[str, str, int] | None = None
     for i in range(n):
-        ts = end - rng.random() * days * 86400
+        # time order, as the recorder appends: a window's rows sit together on disk
+        ts = end - days * 86400 + (i + rng.random()) / n * days * 86400
         tname = rng.choices(tmpl_names, weights=[30, 20, 15, 20, 15])[0]
         system, users, answers = TEMPLATES[tname]
         alias, backend, provider, model, version = rng.choices(_ALIASES, weights=[60, 25, 15])[0]
@@ -219,9 +220,7 @@ def synthetic_records(
             stream=rng.random() < 0.4,
             status_code=status,
             error_class=err,
-            error_message="every backend failed"
-            if status == 502
-            else ("rpm exceeded" if status == 429 else None),
+            error_message="every backend failed" if status == 502 else ("rpm exceeded" if status == 429 else None),
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             cost_usd=round((tokens_in + 3 * tokens_out) * 2e-7, 8),
@@ -255,9 +254,7 @@ def synthetic_records(
         )
 
 
-_INSERT_REQ = (
-    f"INSERT INTO requests ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
-)
+_INSERT_REQ = f"INSERT INTO requests ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
 _INSERT_PAYLOAD = "INSERT INTO payloads (request_id, ts, body, key_ref) VALUES (?, ?, ?, NULL)"
 
 

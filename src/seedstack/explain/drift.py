@@ -109,9 +109,7 @@ def _judge(store: Store, template: str, cfg: DriftConfig, now: float) -> Templat
         res.baseline_top_words = _top_words([d[1] for d in docs_b], 50)
         if res.recent_top_words:
             base = set(res.baseline_top_words)
-            res.new_top_words = round(
-                sum(w not in base for w in res.recent_top_words) / len(res.recent_top_words), 3
-            )
+            res.new_top_words = round(sum(w not in base for w in res.recent_top_words) / len(res.recent_top_words), 3)
         signals += [res.centroid_shift, res.new_top_words or 0.0]
         cbn = cb / (np.linalg.norm(cb) or 1.0)
         far = np.argsort(vr @ cbn)[:3]

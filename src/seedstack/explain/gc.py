@@ -51,13 +51,13 @@ def collect_garbage(
         def run(tx: Tx) -> None:
             if fts:
                 tx.execute(
-                    f"DELETE FROM obs_fts WHERE request_id IN "
-                    f"(SELECT request_id FROM obs_docs WHERE {p_where})",
+                    f"DELETE FROM obs_fts WHERE request_id IN (SELECT request_id FROM obs_docs WHERE {p_where})",
                     (p_cut, m_cut),
                 )
             tx.execute(f"DELETE FROM obs_docs WHERE {p_where}", (p_cut, m_cut))
             tx.execute(f"DELETE FROM payloads WHERE {p_where}", (p_cut, m_cut))
             tx.execute("DELETE FROM requests WHERE ts < ?", (m_cut,))
+            tx.execute("DELETE FROM obs_rollup_hourly WHERE hour < ?", (int(m_cut // 3600),))
 
         store.transaction(run)
     return GCResult(p_cut, m_cut, n_pay, n_req, n_doc, dry_run)

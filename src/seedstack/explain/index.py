@@ -90,18 +90,32 @@ def index_payloads(store: Store, records: Iterable[RequestRecord], embedder: Emb
 
 
 def sync_index(
-    store: Store, *, embedder: Embedder | None = None, decrypt: Decryptor | None = None, batch: int = 2000
+    store: Store,
+    *,
+    embedder: Embedder | None = None,
+    decrypt: Decryptor | None = None,
+    batch: int = 2000,
+    lookback_s: float | None = 86400.0,
 ) -> int:
-    """Index every payload not yet in ``obs_docs``; cheap when there is nothing to do."""
+    """Index every payload not yet in ``obs_docs``; cheap when there is nothing to do.
+
+    The recorder's sink indexes new payloads as they are written, so by default only payloads up
+    to ``lookback_s`` older than the newest indexed one are checked (late or replayed writes);
+    ``lookback_s=None`` checks them all (``seedstack search --reindex``).
+    """
+    since = -1.0
+    if lookback_s is not None:
+        row = store.query_one("SELECT MAX(ts) FROM obs_docs")
+        if row and row[0] is not None:
+            since = float(row[0]) - lookback_s
     total = 0
     while True:
         missing = store.query_dicts(
             "SELECT p.request_id, r.ts, r.customer, r.key_id, r.alias, r.template, r.status_code, "
-            "r.latency_ms "
-            "FROM payloads p JOIN requests r ON r.id = p.request_id "
+            "r.latency_ms FROM payloads p JOIN requests r ON r.id = p.request_id "
             "LEFT JOIN obs_docs d ON d.request_id = p.request_id "
-            "WHERE d.request_id IS NULL LIMIT ?",
-            (batch,),
+            "WHERE p.ts >= ? AND d.request_id IS NULL LIMIT ?",
+            (since, batch),
         )
         if not missing:
             return total

@@ -1,8 +1,8 @@
 """The dashboard overview's numbers, from metadata only (100% of requests), for one time window.
 
-Queries stay on the ``ts`` index and aggregate in SQL where both engines agree; percentiles and
-guard verdict counts are computed in numpy/Python from one column, which keeps a 24-hour window of a
-million-record store well under a second.
+The window's counts, percentiles and guard verdicts come from the ``ts`` index (one contiguous
+stretch of the table, since records are appended in time order); the multi-day cost table comes from
+hourly rollups (``rollup.py``), so it costs the same on day 1 and on day 300.
 """
 
 from __future__ import annotations
@@ -16,34 +16,25 @@ import orjson
 
 from ..config import Settings
 from ..store import Store
+from .rollup import cost_per_day
 from .slo import latency_percentiles
 
 __all__ = ["overview"]
 
 
-def _day(dialect: str) -> str:
-    # floor(ts / 86400): PostgreSQL rounds on CAST, SQLite truncates
-    return "CAST(ts / 86400 - 0.5 AS BIGINT)" if dialect == "postgres" else "CAST(ts / 86400 AS INTEGER)"
-
-
-def _cost_by_dims(store: Store, since: float, limit: int = 8) -> dict[str, list[dict[str, Any]]]:
-    """Cost per day by alias, template and customer, from ONE grouped scan of the window."""
-    day = _day(store.dialect)
-    rows = store.query(
-        f"SELECT {day}, alias, template, customer, SUM(cost_usd) FROM requests WHERE ts >= ? "
-        f"GROUP BY {day}, alias, template, customer",
-        (since,),
-    )
+def _cost_by_dims(store: Store, since: float, now: float, limit: int = 8) -> dict[str, list[dict[str, Any]]]:
+    """Cost per day by alias, template and customer, from the hourly rollups."""
+    rows = cost_per_day(store, since, now=now)
     out: dict[str, list[dict[str, Any]]] = {}
-    days = sorted({int(r[0]) for r in rows})
+    days = sorted({r[0] for r in rows})
     for pos, dim in ((1, "alias"), (2, "template"), (3, "customer")):
         totals: dict[str, float] = {}
         per_day: dict[tuple[int, str], float] = {}
         for r in rows:
-            name = r[pos] if r[pos] is not None else "(none)"
-            usd = float(r[4] or 0.0)
+            name = str(r[pos]) or "(none)"
+            day, usd = r[0], r[4]
             totals[name] = totals.get(name, 0.0) + usd
-            per_day[(int(r[0]), name)] = per_day.get((int(r[0]), name), 0.0) + usd
+            per_day[(day, name)] = per_day.get((day, name), 0.0) + usd
         out[dim] = [
             {
                 "name": k,
@@ -111,7 +102,7 @@ def overview(
         for v in orjson.loads(g):
             if v.get("action") not in (None, "allow", "pass"):
                 guard[f"{v.get('detector')}:{v.get('action')}"] += 1
-    costs = _cost_by_dims(store, now - cost_days * 86400)
+    costs = _cost_by_dims(store, now - cost_days * 86400, now)
     return {
         "window_hours": window_hours,
         "requests": total,

@@ -18,6 +18,4 @@ _COLS = (
 def list_requests(store: Store, filters: SearchFilters, *, limit: int = 50) -> list[dict[str, Any]]:
     """Newest first; the same filters as search, over 100% of the metadata."""
     where, params = filters.where()
-    return store.query_dicts(
-        f"SELECT {_COLS} FROM requests WHERE {where} ORDER BY ts DESC LIMIT ?", [*params, limit]
-    )
+    return store.query_dicts(f"SELECT {_COLS} FROM requests WHERE {where} ORDER BY ts DESC LIMIT ?", [*params, limit])

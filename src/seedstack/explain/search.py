@@ -118,9 +118,7 @@ class SearchFilters:
                 clauses.append(f"{prefix}status_code = ?")
                 params.append(int(s))
             else:
-                raise InvalidRequestError(
-                    f"unknown status filter '{self.status}': use ok, error or an HTTP code"
-                )
+                raise InvalidRequestError(f"unknown status filter '{self.status}': use ok, error or an HTTP code")
         if self.min_latency_ms is not None:
             clauses.append(f"{prefix}latency_ms >= ?")
             params.append(self.min_latency_ms)
@@ -182,12 +180,9 @@ def _keyword_ids(store: Store, words: list[str], where: str, params: list[Any], 
     return [r[0] for r in rows]
 
 
-def _semantic_ids(
-    store: Store, qvec: np.ndarray, where: str, params: list[Any], pool: int, max_scan: int
-) -> list[str]:
+def _semantic_ids(store: Store, qvec: np.ndarray, where: str, params: list[Any], pool: int, max_scan: int) -> list[str]:
     rows = store.query(
-        f"SELECT d.request_id, d.vec FROM obs_docs d WHERE {where} AND d.vec IS NOT NULL "
-        "ORDER BY d.ts DESC LIMIT ?",
+        f"SELECT d.request_id, d.vec FROM obs_docs d WHERE {where} AND d.vec IS NOT NULL ORDER BY d.ts DESC LIMIT ?",
         [*params, max_scan],
     )
     dim = qvec.shape[0]
@@ -207,7 +202,7 @@ def search(
     *,
     limit: int = 10,
     embedder: Embedder | None = None,
-    max_scan: int = 200_000,
+    max_scan: int = 100_000,
 ) -> list[SearchHit]:
     """Best matches first. An empty query lists the filtered sampled requests, newest first."""
     filters = filters or SearchFilters()

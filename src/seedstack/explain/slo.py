@@ -162,10 +162,7 @@ def evaluate_slos(store: Store, settings: Settings, *, now: float | None = None)
         if obj.kind == "latency":
             where, params = _scope(obj, threshold)
             lat = np.array(
-                [
-                    r[0]
-                    for r in store.query(f"SELECT latency_ms FROM requests WHERE {where}", [since, *params])
-                ],
+                [r[0] for r in store.query(f"SELECT latency_ms FROM requests WHERE {where}", [since, *params])],
                 dtype=float,
             )
             pct = latency_percentiles(lat)
@@ -188,8 +185,7 @@ def check_slos(store: Store, settings: Settings, *, now: float | None = None) ->
     for s in statuses:
         if s.alert:
             log.warning(
-                "SLO %s is burning its error budget %.1fx too fast over the last hour (%s); "
-                "budget remaining %.1f%%",
+                "SLO %s is burning its error budget %.1fx too fast over the last hour (%s); budget remaining %.1f%%",
                 s.name,
                 s.burn_rate_1h or 0.0,
                 s.objective,
@@ -211,12 +207,8 @@ class SLOCollector:
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
 
-        good = GaugeMetricFamily(
-            "seedstack_slo_good_ratio", "share of good requests in the SLO window", labels=["slo"]
-        )
-        budget = GaugeMetricFamily(
-            "seedstack_slo_error_budget_remaining", "1 = untouched, 0 = spent", labels=["slo"]
-        )
+        good = GaugeMetricFamily("seedstack_slo_good_ratio", "share of good requests in the SLO window", labels=["slo"])
+        budget = GaugeMetricFamily("seedstack_slo_error_budget_remaining", "1 = untouched, 0 = spent", labels=["slo"])
         burn = GaugeMetricFamily(
             "seedstack_slo_burn_rate_1h", "error budget burn rate over the last hour", labels=["slo"]
         )

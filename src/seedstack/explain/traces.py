@@ -78,9 +78,7 @@ def tool_steps(payload: dict[str, Any] | None) -> list[TraceStep]:
                 )
             )
         if msg.get("role") == "tool":
-            steps.append(
-                TraceStep("tool_result", _short(msg.get("content", "")), detail=msg.get("tool_call_id"))
-            )
+            steps.append(TraceStep("tool_result", _short(msg.get("content", "")), detail=msg.get("tool_call_id")))
     return steps
 
 

@@ -7,6 +7,7 @@ reported as such, never as an error, because the point is to answer a complaint 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -63,10 +64,8 @@ def _lineage(store: Store, rec: dict[str, Any]) -> dict[str, Any]:
         return {"status": "no registry entry", "detail": "the model registry is not installed"}
     version = rec.get("model_version")
     if (not version or "@" not in version) and rec.get("backend"):
-        try:
+        with contextlib.suppress(SeedstackError, StoreError):
             version = version_for_backend(store, rec["backend"]) or version
-        except (SeedstackError, StoreError):
-            pass
     if not version:
         return {"status": "no registry entry", "detail": "the request names no model version"}
     try:
@@ -83,7 +82,7 @@ def _eval_scores(store: Store, request_id: str) -> list[dict[str, Any]] | None:
         return None  # the online-eval table does not exist (yet)
 
 
-def _similar(store: Store, rec: dict[str, Any], limit: int = 5, scan: int = 20_000) -> list[dict[str, Any]]:
+def _similar(store: Store, rec: dict[str, Any], limit: int = 5, scan: int = 5000) -> list[dict[str, Any]]:
     """Nearest sampled requests of the same template (or any, without one), and how they went."""
     me = store.query_one("SELECT vec FROM obs_docs WHERE request_id = ?", (rec["id"],))
     if me is None or me[0] is None:
@@ -178,9 +177,7 @@ def explain_request(store: Store, request_id: str, *, decrypt: Decryptor | None 
             "version": rec.get("template_version"),
             "variables": meta.get("template_vars") if isinstance(meta, dict) else None,
         },
-        "metadata": {k: v for k, v in meta.items() if k != "template_vars"}
-        if isinstance(meta, dict)
-        else meta,
+        "metadata": {k: v for k, v in meta.items() if k != "template_vars"} if isinstance(meta, dict) else meta,
         "params": {k: params[k] for k in _PARAM_KEYS if k in params}
         | {k: v for k, v in params.items() if k not in _PARAM_KEYS},
         "model": {
