@@ -140,3 +140,28 @@ def test_advise_runs_every_rule() -> None:
     assert results["reserve"]["verdict"] == "no-data"
     table = _ok("advise", "--now", "2026-10-05T00:00:00")
     assert "co-locate" in table
+
+
+def test_gpu_agent_once_with_fake_nvml_then_usage_and_prune(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    nv = types.ModuleType("pynvml")
+    nv.NVMLError = RuntimeError  # type: ignore[attr-defined]
+    nv.nvmlInit = nv.nvmlShutdown = lambda: None  # type: ignore[attr-defined]
+    nv.nvmlDeviceGetCount = lambda: 2  # type: ignore[attr-defined]
+    nv.nvmlDeviceGetHandleByIndex = lambda i: i  # type: ignore[attr-defined]
+    nv.nvmlDeviceGetName = lambda h: "NVIDIA L4"  # type: ignore[attr-defined]
+    nv.nvmlDeviceGetUUID = lambda h: f"GPU-{h}"  # type: ignore[attr-defined]
+    nv.nvmlDeviceGetUtilizationRates = lambda h: types.SimpleNamespace(gpu=60 if h == 0 else 2)  # type: ignore[attr-defined]
+    nv.nvmlDeviceGetMemoryInfo = lambda h: types.SimpleNamespace(used=2**30)  # type: ignore[attr-defined]
+    nv.nvmlDeviceGetPowerUsage = lambda h: 70_000  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pynvml", nv)
+    out = _ok("gpu", "agent", "--once", "--node", "edge-1", "--source", "nvml")
+    assert "took 1 sample round(s)" in out
+    usage = json.loads(runner.invoke(app, ["gpu", "usage", "--days", "1", "--json"]).stdout)
+    assert [(u["node"], u["gpu"], u["engine_active"], u["metric"]) for u in usage] == [
+        ("edge-1", "0", 0.6, "nvml:utilization.gpu"),
+        ("edge-1", "1", 0.02, "nvml:utilization.gpu"),
+    ]
+    assert "downsampled 0 GPU-hours" in _ok("gpu", "prune", "--keep-days", "1")

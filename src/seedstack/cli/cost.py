@@ -143,7 +143,7 @@ def gpu_usage(
     settings = settings_from(config)
     now = int(time.time())
     with open_cli_store(settings) as store:
-        win = load_window(store, now - days * 86400, now)
+        win = load_window(store, now - days * 86400, now + 60)  # include the current minute
     idle_bp = round(settings.cost.idle_engine_active * BP)
     rows: list[dict[str, Any]] = []
     for d, a in zip(win.devices, win.active, strict=True):
