@@ -195,11 +195,23 @@ def check_slos(store: Store, settings: Settings, *, now: float | None = None) ->
 
 
 class SLOCollector:
-    """A prometheus_client custom collector: register it on the gateway's registry for /metrics."""
+    """A prometheus_client custom collector: register it on the gateway's registry for /metrics.
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    Evaluating objectives scans their windows, so a scrape reuses the last evaluation for
+    ``min_interval_s`` (SLO windows are hours to weeks: a minute-old status is still exact enough).
+    """
+
+    def __init__(self, store: Store, settings: Settings, *, min_interval_s: float = 60.0) -> None:
         self._store = store
         self._settings = settings
+        self._min_interval_s = min_interval_s
+        self._cached: tuple[float, list[SLOStatus]] | None = None
+
+    def _statuses(self) -> list[SLOStatus]:
+        now = time.monotonic()
+        if self._cached is None or now - self._cached[0] >= self._min_interval_s:
+            self._cached = (now, check_slos(self._store, self._settings))
+        return self._cached[1]
 
     def describe(self) -> list[Any]:
         return []  # evaluated lazily at scrape time; do not query the store at registration
@@ -213,7 +225,7 @@ class SLOCollector:
             "seedstack_slo_burn_rate_1h", "error budget burn rate over the last hour", labels=["slo"]
         )
         alert = GaugeMetricFamily("seedstack_slo_alert", "1 while the burn-rate alert fires", labels=["slo"])
-        for s in check_slos(self._store, self._settings):
+        for s in self._statuses():
             if s.good_ratio is not None:
                 good.add_metric([s.name], s.good_ratio)
             if s.budget_remaining is not None:
