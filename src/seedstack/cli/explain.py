@@ -31,9 +31,7 @@ from ._common import ConfigOption, console, friendly_errors, open_cli_store, set
 __all__ = ["app", "mount", "traces_app"]
 
 app = typer.Typer(help="Observability: why, search, traces, SLOs, drift, retention.", no_args_is_help=True)
-traces_app = typer.Typer(
-    help="Agent traces grouped by traceparent / x-seedstack-trace-id.", no_args_is_help=True
-)
+traces_app = typer.Typer(help="Agent traces grouped by traceparent / x-seedstack-trace-id.", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
 
@@ -128,12 +126,8 @@ def render_why(story: dict[str, Any]) -> None:
     )
     p = story["payload"]
     if p.get("sampled") and "request" in p:
-        console.print(
-            Panel(orjson.dumps(p["request"], option=orjson.OPT_INDENT_2).decode(), title="request payload")
-        )
-        console.print(
-            Panel(orjson.dumps(p["response"], option=orjson.OPT_INDENT_2).decode(), title="response payload")
-        )
+        console.print(Panel(orjson.dumps(p["request"], option=orjson.OPT_INDENT_2).decode(), title="request payload"))
+        console.print(Panel(orjson.dumps(p["response"], option=orjson.OPT_INDENT_2).decode(), title="response payload"))
     else:
         console.print(f"[yellow]payload:[/] {p.get('error') or p.get('note')}")
     tr = story["trace"]
@@ -202,9 +196,7 @@ def why(request_id: str, config: ConfigOption = None, as_json: JsonOption = Fals
 @app.command("search")
 @friendly_errors
 def search_cmd(
-    query: Annotated[
-        str, typer.Argument(help="complaint text, e.g. 'refund was denied' (may be empty)")
-    ] = "",
+    query: Annotated[str, typer.Argument(help="complaint text, e.g. 'refund was denied' (may be empty)")] = "",
     customer: Annotated[str | None, typer.Option(help="customer id")] = None,
     key: Annotated[str | None, typer.Option(help="API key id")] = None,
     alias: Annotated[str | None, typer.Option(help="model alias")] = None,
@@ -215,6 +207,9 @@ def search_cmd(
     since: Annotated[str | None, typer.Option(help="how far back: 30m, 36h, 2d, 1w")] = None,
     until: Annotated[str | None, typer.Option(help="ignore the most recent: 30m, 1d …")] = None,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 10,
+    reindex: Annotated[
+        bool, typer.Option("--reindex", help="check every payload for the index, not the last day")
+    ] = False,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -235,7 +230,9 @@ def search_cmd(
     cfg = settings.observability.search
     embedder = make_embedder(cfg.embedder, cfg.sentence_model)
     with open_cli_store(settings) as store:
-        sync_index(store, embedder=embedder, decrypt=keyring_decryptor(settings))
+        sync_index(
+            store, embedder=embedder, decrypt=keyring_decryptor(settings), lookback_s=None if reindex else 86400.0
+        )
         hits = search(store, query, filters, limit=limit, embedder=embedder, max_scan=cfg.max_scan)
     if as_json:
         _dump([h.to_dict() for h in hits])
