@@ -229,8 +229,8 @@ async def _open_loop(client: _Client, shape: LoadShape, progress: Progress | Non
         r.sent_s = r.scheduled_s + max(0.0, lag)  # waiting for a slot is the shape, not client lag
 
     for r in results:
-        delay = t0 + r.scheduled_s - time.perf_counter()
-        if delay > 0:
+        # uvloop's timers have millisecond resolution and may wake early: never send before schedule
+        while (delay := t0 + r.scheduled_s - time.perf_counter()) > 0:
             await asyncio.sleep(delay)
         task = asyncio.ensure_future(one(r))
         tasks.add(task)
