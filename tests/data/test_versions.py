@@ -57,8 +57,10 @@ def test_diff_reports_schema_rows_and_sample(make_service, tmp_path: Path) -> No
     new_rows = chat_rows(8, start=2)
     for r in new_rows:
         r["lang"] = "en"
-    svc.add("chats", [write_jsonl(tmp_path / "b.jsonl", new_rows)], replace=True, evolve=True)
-    d = svc.diff("chats@v0", "chats@v1")
+    rec = svc.add("chats", [write_jsonl(tmp_path / "b.jsonl", new_rows)], replace=True, evolve=True)
+    assert rec.version == 2  # v1 is the schema change itself (an 'evolve' commit with no rows)
+    assert [e["operation"] for e in svc.log("chats")] == ["replace", "evolve", "create"]
+    d = svc.diff("chats@v0", "chats@v2")
     assert d["schema"]["added"] == ["lang: string"]
     assert (d["rows_added"], d["rows_removed"]) == (8, 10)  # every row changed: it gained 'lang'
     assert d["sample_added"][0]["lang"] == "en"

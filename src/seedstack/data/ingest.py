@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from deltalake import CommitProperties, write_deltalake
+from deltalake import CommitProperties
 from deltalake.exceptions import CommitFailedError, DeltaError
 from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
 
@@ -31,6 +31,7 @@ from .readers import detect_format, iter_blocks
 from .schema import ROW_HASH, canonical_type, conform, schema_hash
 from .scrub import Scrubber, ScrubReport
 from .tables import TableLocation
+from .writer import stream_commit
 
 __all__ = ["META_KEY", "IngestRequest", "IngestResult", "commit_meta", "ingest"]
 
@@ -101,7 +102,7 @@ class _Spool:
 
     def batches(self, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
         for seg in self.segments:
-            with pa.ipc.open_stream(str(seg.path)) as reader:
+            with pa.OSFile(str(seg.path)) as fh, pa.ipc.open_stream(fh) as reader:
                 for batch in reader:
                     yield _widen(batch, schema)
 
@@ -181,24 +182,27 @@ def ingest(
             "schema_change": change,
             "scrub": report.to_dict() if report else None,
         }
-        _commit(
-            uri, loc, pa.RecordBatchReader.from_batches(final, spool.batches(final)), req, bool(change), meta
-        )
+        new_fields = [f for f in target if before is not None and f.name not in before.names]
+        _commit(uri, loc, spool.batches(final), final, req, exists, meta, new_fields)
         version = _find_version(loc, uri, commit_id)
         dt = loc.open(uri, version, label=req.name)
         hashes = dt.to_pyarrow_dataset().to_table(columns=[ROW_HASH]).column(ROW_HASH).to_numpy()
         raw_kept = False
         if raw is not None and raw.segments:
-            write_deltalake(
-                loc.raw_uri(req.name),
-                pa.RecordBatchReader.from_batches(_RAW_SCHEMA, raw.batches(_RAW_SCHEMA)),
+            raw_uri = loc.raw_uri(req.name)
+            stream_commit(
+                raw_uri,
+                loc.write_kwargs()["storage_options"],
+                raw.batches(_RAW_SCHEMA),
+                _RAW_SCHEMA,
                 mode="append",
+                table_exists=loc.exists(raw_uri),
                 commit_properties=CommitProperties(
                     custom_metadata={
                         META_KEY: json.dumps({"commit_id": commit_id, "dataset_version": version})
-                    }
+                    },
+                    max_commit_retries=20,
                 ),
-                **loc.write_kwargs(),
             )
             raw_kept = True
         return IngestResult(
@@ -250,22 +254,33 @@ def _raw_row(keyring: DataKeyring, table: pa.Table, commit_id: str, seq: int) ->
 def _commit(
     uri: str,
     loc: TableLocation,
-    reader: pa.RecordBatchReader,
+    batches: Iterator[pa.RecordBatch],
+    schema: pa.Schema,
     req: IngestRequest,
-    evolved: bool,
+    exists: bool,
     meta: dict[str, Any],
+    new_fields: list[pa.Field],
 ) -> None:
     props = CommitProperties(
         custom_metadata={META_KEY: json.dumps(meta), "userName": str(meta["author"])}, max_commit_retries=20
     )
+    evolve = {k: meta[k] for k in ("author", "message", "schema_change")}
+    evolve_props = CommitProperties(
+        custom_metadata={
+            META_KEY: json.dumps({**evolve, "operation": "evolve", "for_commit": meta["commit_id"]})
+        }
+    )
     try:
-        write_deltalake(
+        stream_commit(
             uri,
-            reader,
+            loc.write_kwargs()["storage_options"],
+            batches,
+            schema,
             mode="overwrite" if req.replace else "append",
-            schema_mode="merge" if evolved else None,
+            table_exists=exists,
             commit_properties=props,
-            **loc.write_kwargs(),
+            new_fields=new_fields,
+            evolve_properties=evolve_props,
         )
     except CommitFailedError as exc:
         raise ConcurrentWriteError(
@@ -278,7 +293,8 @@ def _commit(
             f"dataset '{req.name}' changed schema while this run was writing ({exc}); run the command again"
         ) from None
     except DeltaError as exc:
-        if "conflict" in str(exc).lower() or "concurrent" in str(exc).lower():
+        text = str(exc).lower()
+        if "conflict" in text or "concurrent" in text or "already exists" in text:
             raise ConcurrentWriteError(
                 f"another writer changed dataset '{req.name}' at the same time; run the command again"
             ) from None

@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
-from deltalake import write_deltalake
+from deltalake import CommitProperties
 
 from ..access import Actor, audit, authorize
 from ..crypto import DataKeyring
 from ..store import Store
 from .catalog import DatasetCatalog
 from .tables import TableLocation
+from .writer import stream_commit
 
 __all__ = ["rotate_data_key"]
 
@@ -70,8 +71,14 @@ def _raw_zone(loc: TableLocation, name: str, ring: DataKeyring) -> int:
             ]
             yield pa.RecordBatch.from_arrays(cols, schema=batch.schema)
 
-    write_deltalake(
-        uri, pa.RecordBatchReader.from_batches(ds.schema, batches()), mode="overwrite", **loc.write_kwargs()
+    stream_commit(
+        uri,
+        loc.write_kwargs()["storage_options"],
+        batches(),
+        ds.schema,
+        mode="overwrite",
+        table_exists=True,
+        commit_properties=CommitProperties(custom_metadata={"seedstack": '{"operation": "rotate-data-key"}'}),
     )
     # Old ciphertext must not outlive the old key: drop every file the new version does not use.
     loc.open(uri).vacuum(retention_hours=0, dry_run=False, enforce_retention_duration=False)

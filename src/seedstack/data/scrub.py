@@ -18,7 +18,7 @@ import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
@@ -35,9 +35,9 @@ _SEP = "\n\u241e\n"  # a record separator no detector spans
 class PiiEngine(Protocol):
     """What the data layer needs from ``seedstack.guard.GuardEngine``."""
 
-    def scan(self, text: str, detectors: set[str] | None = None) -> list[Any]: ...
+    def scan(self, text: str, *, detectors: set[str] | None = None) -> list[Any]: ...
     def redact(
-        self, text: str, findings: list[Any], mode: str = "placeholder", hmac_key: bytes | None = None
+        self, text: str, findings: list[Any], *, mode: str = "placeholder", hmac_key: bytes | None = None
     ) -> str: ...
 
 
@@ -247,8 +247,9 @@ class GuardScrubber:
 def _shifted(finding: Any, offset: int) -> Any:
     if not offset:
         return finding
-    if dataclasses.is_dataclass(finding):
-        return dataclasses.replace(finding, start=finding.start + offset, end=finding.end + offset)
+    if dataclasses.is_dataclass(finding) and not isinstance(finding, type):
+        f: Any = finding
+        return dataclasses.replace(f, start=f.start + offset, end=f.end + offset)
     return type(finding)(
         finding.detector, finding.type, finding.start + offset, finding.end + offset, finding.score
     )
@@ -261,12 +262,12 @@ def scrubber_from_settings(settings: Any, engine: PiiEngine | None = None) -> Gu
         return None
     if engine is None:
         try:
-            from ..guard import GuardEngine  # type: ignore[attr-defined]  # lazily: keeps the seam small
+            from ..guard import GuardEngine  # lazily: reading datasets never loads the engine
         except ImportError:
             raise ConfigError(
                 "PII scrub needs the guard engine (seedstack.guard), which is not available in this install; "
                 "set data.scrub.policy: off only for data that holds no personal data"
             ) from None
-        engine = GuardEngine.default()
+        engine = cast(PiiEngine, GuardEngine.default())
     key = cfg.hmac_key.get_secret_value().encode() if cfg.hmac_key else None
     return GuardScrubber(engine, policy=cfg.policy, hmac_key=key, entities=cfg.entities, columns=cfg.columns)
