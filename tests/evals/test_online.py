@@ -19,6 +19,7 @@ pytestmark = pytest.mark.socket
 class Rec:
     id: str
     status_code: int = 200
+    tags: list[str] | None = None
 
 
 def test_sampled_requests_get_scores_that_why_can_read(store: object) -> None:
@@ -34,6 +35,8 @@ def test_sampled_requests_get_scores_that_why_can_read(store: object) -> None:
         for i, rid in enumerate(ids):
             ev.maybe_schedule(Rec(rid), f"question {i}", f"answer {i}")
         ev.maybe_schedule(Rec("req-error", status_code=500), "q", "a")
+        for rid in ids:  # the judge's own calls come back through the gateway: never judged
+            assert not ev.maybe_schedule(Rec(rid, tags=["eval-judge"]), "q", "a")
         await ev.aclose()
         return ev
 
@@ -66,3 +69,12 @@ def test_a_full_queue_drops_instead_of_blocking(store: object) -> None:
     ev = asyncio.run(go())
     assert ev.stats.dropped >= 7
     assert ev.stats.failed == ev.stats.scheduled  # the judge is unreachable: counted, never raised
+
+
+def test_from_settings_is_off_unless_enabled(store: object) -> None:
+    from seedstack.config import load_settings
+
+    assert OnlineEvaluator.from_settings(load_settings(), store) is None  # type: ignore[arg-type]
+    on = load_settings(evals={"online": {"enabled": True, "sample_rate": 0.1}, "judge": {"model": "judge"}})
+    ev = OnlineEvaluator.from_settings(on, store)  # type: ignore[arg-type]
+    assert ev is not None and ev.judge.model == "judge" and ev.config.sample_rate == 0.1

@@ -17,8 +17,10 @@ from typing import Any, Protocol
 
 import aiohttp
 
+from ..config import Settings
 from ..config.bench import OnlineEvalConfig
 from ..errors import SeedstackError
+from ..store import Store
 from .judge import JudgeClient
 
 __all__ = ["OnlineEvaluator", "OnlineStats", "ScoreSink"]
@@ -37,6 +39,7 @@ class ScoreSink(Protocol):
 class _Record(Protocol):
     id: str
     status_code: int
+    tags: list[str] | None
 
 
 @dataclass(slots=True)
@@ -71,6 +74,7 @@ class OnlineEvaluator:
             or not self.config.enabled
             or record.status_code != 200
             or not output
+            or _is_eval_traffic(record)
             or not self.sampled(record.id)
         ):
             self.stats.skipped += 1
@@ -82,6 +86,26 @@ class OnlineEvaluator:
             return False
         self.stats.scheduled += 1
         return True
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store) -> OnlineEvaluator | None:
+        """The evaluator ``evals.online`` describes, or ``None`` when it is disabled."""
+        from .repository import EvalRepository
+
+        cfg = settings.evals
+        if not cfg.online.enabled:
+            return None
+        repo = EvalRepository(store)
+        key = cfg.judge.api_key or cfg.api_key
+        judge = JudgeClient(
+            cfg.judge.base_url,
+            cfg.judge.model,
+            api_key=key.get_secret_value() if key is not None else None,
+            timeout_s=cfg.judge.timeout_s,
+            max_tokens=cfg.judge.max_tokens,
+            cache=repo,
+        )
+        return cls(judge, repo, cfg.online)
 
     async def start(self) -> None:
         self._queue = asyncio.Queue(self.config.max_pending)
@@ -128,3 +152,8 @@ class OnlineEvaluator:
             await self._session.close()
             self._session = None
         self._queue = None
+
+
+def _is_eval_traffic(record: _Record) -> bool:
+    """The judge's own calls (and eval runs) go through the gateway too: never judge those."""
+    return bool(record.tags) and any(t in ("eval", "eval-judge") for t in record.tags or ())
