@@ -268,6 +268,11 @@ def scrubber_from_settings(settings: Any, engine: PiiEngine | None = None) -> Gu
                 "PII scrub needs the guard engine (seedstack.guard), which is not available in this install; "
                 "set data.scrub.policy: off only for data that holds no personal data"
             ) from None
-        engine = cast(PiiEngine, GuardEngine.default())
+        try:
+            engine = cast(PiiEngine, GuardEngine.default())
+        except Exception as exc:  # a broken engine must stop ingest loudly, not let PII through
+            raise ConfigError(
+                f"the guard engine failed to load ({type(exc).__name__}: {exc}); nothing was ingested"
+            ) from None
     key = cfg.hmac_key.get_secret_value().encode() if cfg.hmac_key else None
     return GuardScrubber(engine, policy=cfg.policy, hmac_key=key, entities=cfg.entities, columns=cfg.columns)
