@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..store import Store, Tx
+from ..store import Store
 
 __all__ = ["REDO_HOURS", "SETTLE_S", "cost_per_day", "refresh_rollups"]
 
@@ -58,18 +58,14 @@ def refresh_rollups(store: Store, *, now: float | None = None) -> int:
         return 0
     for chunk in range(start, closed, _CHUNK_HOURS):
         end = min(chunk + _CHUNK_HOURS, closed)
-        rows = [tuple(r) for r in _aggregate(store, chunk, end)]
-
-        def write(tx: Tx, rows: list[tuple[Any, ...]] = rows, end: int = end) -> None:
-            for r in rows:
-                tx.execute(_UPSERT, r)
-            tx.execute(
-                "INSERT INTO obs_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
-                "value = CASE WHEN excluded.value > obs_state.value THEN excluded.value ELSE obs_state.value END",
-                (_STATE, float(end)),
-            )
-
-        store.transaction(write)
+        # upserts are idempotent: rows first (one batch), then the watermark; a crash in between
+        # only means those hours are rolled up again next time
+        store.executemany(_UPSERT, [tuple(r) for r in _aggregate(store, chunk, end)])
+        store.execute(
+            "INSERT INTO obs_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
+            "value = CASE WHEN excluded.value > obs_state.value THEN excluded.value ELSE obs_state.value END",
+            (_STATE, float(end)),
+        )
     return closed - start
 
 
