@@ -136,3 +136,22 @@ def test_bench_errors_are_one_line(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text("{}")
     res = runner.invoke(app, ["bench", "compare", str(tmp_path / "x.json")])
     assert res.exit_code == 1 and "not a seedstack bench result" in res.output
+
+
+def test_sweep_reports_the_max_sustainable_rate_and_saves_the_best_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEEDSTACK_BENCH__MAX_CLIENT_LAG_MS", "5000")  # a busy CI box must not fail a step
+    out = tmp_path / "sweep.json"
+    with serve(ttft_ms=5, itl_ms=1) as url:
+        res = CliRunner().invoke(
+            app,
+            ["bench", "run", url, "--model", "m", "--sweep", "--duration", "0.5", "--sweep-start", "5",
+             "--sweep-max", "20", "--output-tokens", "4", "--slo-e2e-ms", "60000", "--out", str(out), "--no-save"],
+        )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = orjson.loads(out.read_bytes())
+    rates = [s["rate"] for s in doc["sweep"]["steps"]]
+    assert rates == [5.0, 10.0, 20.0]  # doubling stops at --sweep-max
+    assert doc["sweep"]["max_sustainable_rate"] == doc["shape"]["rate"]
+    assert "max sustainable rate" in res.output

@@ -16,7 +16,7 @@ from .loadgen import Endpoint, LoadShape, Progress, run_load_sync
 from .metrics import SLO, summarize
 from .prompts import BenchPrompt
 
-__all__ = ["SCHEMA", "bench_document", "run_benchmark", "sweep", "with_rate"]
+__all__ = ["SCHEMA", "bench_document", "run_benchmark", "step_verdict", "sweep", "with_rate"]
 
 SCHEMA = "seedstack.bench/1"
 
@@ -85,9 +85,16 @@ def run_benchmark(
     )
 
 
-def _sustainable(doc: dict[str, Any], min_good: float) -> bool:
+def step_verdict(doc: dict[str, Any], min_good: float) -> str:
+    """'ok', or why a sweep step does not count as sustainable."""
     s = doc["summary"]
-    return s["failed"] == 0 and s["good_fraction"] >= min_good and not doc["client"]["behind"]
+    if s["failed"]:
+        return f"{s['failed']} request(s) failed"
+    if s["good_fraction"] < min_good:
+        return f"only {s['good_fraction'] * 100:.1f}% within SLO"
+    if doc["client"]["behind"]:
+        return "client fell behind (result not trusted)"
+    return "ok"
 
 
 def sweep(
@@ -97,7 +104,7 @@ def sweep(
     max_rate: float = 10_000.0,
     min_good: float = 0.95,
     refine_steps: int = 4,
-    on_step: Callable[[float, dict[str, Any], bool], None] | None = None,
+    on_step: Callable[[float, dict[str, Any], str], None] | None = None,
 ) -> dict[str, Any]:
     """Find the highest request rate at which ``min_good`` of requests meet every SLO.
 
@@ -111,7 +118,8 @@ def sweep(
 
     def step(r: float) -> bool:
         doc = run_at(r)
-        ok = _sustainable(doc, min_good)
+        verdict = step_verdict(doc, min_good)
+        ok = verdict == "ok"
         steps.append(
             {
                 "rate": r,
@@ -119,10 +127,11 @@ def sweep(
                 "good_fraction": doc["summary"]["good_fraction"],
                 "e2e_p99_ms": doc["summary"]["e2e_ms"]["p99"],
                 "id": doc["id"],
+                "verdict": verdict,
             }
         )
         if on_step is not None:
-            on_step(r, doc, ok)
+            on_step(r, doc, verdict)
         nonlocal best
         if ok and (best is None or r > best["shape"]["rate"]):
             best = doc

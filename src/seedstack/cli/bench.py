@@ -191,11 +191,11 @@ def bench_run(
                 gpu_usd_per_hour=price,
             )
 
-        def on_step(r: float, doc: dict[str, Any], ok: bool) -> None:
+        def on_step(r: float, doc: dict[str, Any], verdict: str) -> None:
             s = doc["summary"]
             err_console.print(
                 f"rate {r:8.2f} req/s  good {s['good_fraction'] * 100:5.1f}%  "
-                f"E2E p99 {_fmt(s['e2e_ms']['p99'])} ms  {'ok' if ok else 'over SLO'}"
+                f"E2E p99 {_fmt(s['e2e_ms']['p99'])} ms  {verdict}"
             )
 
         result = sweep(run_at, sweep_start, max_rate=sweep_max, min_good=sweep_min_good, on_step=on_step)
