@@ -40,12 +40,8 @@ def _probabilities(rng: np.random.Generator, n: int, noisy_share: float, base_ra
 
 def _record(repo: EvalRepository, rng: np.random.Generator, p: np.ndarray, tag: str) -> str:
     passed = rng.random(p.size) < p
-    outcomes = [
-        CaseOutcome(f"case-{i}", [], "", {"exact": ScoreResult(float(ok))}) for i, ok in enumerate(passed)
-    ]
-    run = EvalRun(
-        uuid.uuid4().hex, time.time(), "planted", "x", "m", None, tag, outcomes, aggregate(outcomes, 200)
-    )
+    outcomes = [CaseOutcome(f"case-{i}", [], "", {"exact": ScoreResult(float(ok))}) for i, ok in enumerate(passed)]
+    run = EvalRun(uuid.uuid4().hex, time.time(), "planted", "x", "m", None, tag, outcomes, aggregate(outcomes, 200))
     return repo.save_run(run)
 
 

@@ -68,9 +68,7 @@ def serve(ttft_ms: float = 50, itl_ms: float = 10, fail_every: int = 0) -> Itera
         holder["port"] = runner.addresses[0][1]
         ready.set()
 
-    thread = threading.Thread(
-        target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True
-    )
+    thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)
     thread.start()
     ready.wait(10)
     try:

@@ -55,9 +55,7 @@ def serve_simulator(replies: dict[str, str], **latency: Any) -> Iterator[tuple[s
         holder["runner"], holder["port"] = runner, runner.addresses[0][1]
         ready.set()
 
-    thread = threading.Thread(
-        target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True
-    )
+    thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)
     thread.start()
     ready.wait(10)
     try:

@@ -74,9 +74,7 @@ def test_eval_run_then_gate_catches_a_regression(
     store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SEEDSTACK_STORE", store_url)
-    monkeypatch.setenv(
-        "SEEDSTACK_EVALS__JUDGE__BASE_URL", "http://127.0.0.1:9/v1"
-    )  # overridden per server below
+    monkeypatch.setenv("SEEDSTACK_EVALS__JUDGE__BASE_URL", "http://127.0.0.1:9/v1")  # overridden per server below
     runner = CliRunner()
     suite = _suite(tmp_path)
     with serve_simulator(_replies(wrong=0)) as (url, log):
@@ -96,16 +94,10 @@ def test_eval_run_then_gate_catches_a_regression(
         monkeypatch.setenv("SEEDSTACK_EVALS__JUDGE__BASE_URL", url)
         _eval(runner, url, suite, "candidate")
     junit = tmp_path / "gate.xml"
-    res = runner.invoke(
-        app, ["eval", "gate", "--baseline", "main", "--max-drop", "2%", "--junit", str(junit)]
-    )
+    res = runner.invoke(app, ["eval", "gate", "--baseline", "main", "--max-drop", "2%", "--junit", str(junit)])
     assert res.exit_code == 1, res.output
     assert "REGRESSION" in res.output
-    assert (
-        "q0" in res.output
-        and "q6" in res.output
-        and "q7" not in res.output.split("now fail")[1].split("\n")[0]
-    )
+    assert "q0" in res.output and "q6" in res.output and "q7" not in res.output.split("now fail")[1].split("\n")[0]
     failures = [tc.get("name") for tc in ET.parse(junit).iter("testcase") if tc.find("failure") is not None]
     assert "overall" in failures and "q3" in failures
 
@@ -115,9 +107,7 @@ def test_eval_run_then_gate_catches_a_regression(
         assert run["model_version"] == "demo@3"
         assert run["aggregates"]["overall"]["mean"] == pytest.approx(0.3)
         assert (
-            run["aggregates"]["scorers"]["judge"]["ci_low"]
-            <= 0.3
-            <= run["aggregates"]["scorers"]["judge"]["ci_high"]
+            run["aggregates"]["scorers"]["judge"]["ci_low"] <= 0.3 <= run["aggregates"]["scorers"]["judge"]["ci_high"]
         )
 
 

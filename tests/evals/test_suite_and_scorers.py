@@ -31,9 +31,7 @@ def test_yaml_suite_with_defaults_shorthand_and_tags(tmp_path: Path) -> None:
 
 def test_jsonl_suite_defaults_to_exact_match(tmp_path: Path) -> None:
     p = tmp_path / "qa.jsonl"
-    p.write_text(
-        '{"id": 1, "input": "hi", "reference": "hello"}\n\n{"id": 2, "input": "x", "reference": "y"}\n'
-    )
+    p.write_text('{"id": 1, "input": "hi", "reference": "hello"}\n\n{"id": 2, "input": "x", "reference": "y"}\n')
     suite = load_suite(p)
     assert suite.name == "qa" and len(suite.cases) == 2
     assert suite.scorers_for(suite.cases[0])[0].type == "exact"
@@ -72,13 +70,8 @@ def test_deterministic_scorers() -> None:
     assert _score({"type": "json_schema", "schema": schema}, "not json") == 0.0
     assert _score({"type": "numeric", "tolerance": 0.01}, "The total is 1,234.005 dollars", "1234") == 1.0
     assert _score({"type": "numeric", "rel_tolerance": 0.01}, "about 105", "100") == 0.0
-    assert (
-        _score({"type": "embedding", "threshold": 0.5}, "The cat sat on the mat.", "A cat sat on a mat")
-        == 1.0
-    )
-    assert (
-        _score({"type": "embedding", "threshold": 0.5}, "Quarterly revenue grew", "A cat sat on a mat") == 0.0
-    )
+    assert _score({"type": "embedding", "threshold": 0.5}, "The cat sat on the mat.", "A cat sat on a mat") == 1.0
+    assert _score({"type": "embedding", "threshold": 0.5}, "Quarterly revenue grew", "A cat sat on a mat") == 0.0
 
 
 def test_embedding_similarity_orders_paraphrase_above_unrelated() -> None:

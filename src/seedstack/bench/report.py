@@ -124,15 +124,11 @@ def compare(
         delta = None if v.accuracy is None or base_acc is None else v.accuracy - base_acc
         rows.append({**asdict(v), "accuracy_delta": delta})
     ok = [
-        r
-        for r in rows
-        if r["meets_p99"] and (r["accuracy_delta"] is None or r["accuracy_delta"] >= -max_accuracy_drop)
+        r for r in rows if r["meets_p99"] and (r["accuracy_delta"] is None or r["accuracy_delta"] >= -max_accuracy_drop)
     ]
     notes: list[str] = []
     if not any(_FOUR_BIT.search(v.label) for v in variants):
-        notes.append(
-            "no 4-bit variant (AWQ/GPTQ/int4) was benchmarked: benchmark one before scaling hardware"
-        )
+        notes.append("no 4-bit variant (AWQ/GPTQ/int4) was benchmarked: benchmark one before scaling hardware")
     if any(v.client_behind for v in variants):
         notes.append("the load generator fell behind in at least one run: its latencies are understated")
     if not ok:
@@ -143,11 +139,7 @@ def compare(
         )
     else:
         pick = min(ok, key=lambda r: (r["cost_per_1m"] is None, r["cost_per_1m"] or 0.0, r["p99_ms"]))
-        cost = (
-            f"${pick['cost_per_1m']:.3f} per 1M output tokens"
-            if pick["cost_per_1m"] is not None
-            else "cost unknown"
-        )
+        cost = f"${pick['cost_per_1m']:.3f} per 1M output tokens" if pick["cost_per_1m"] is not None else "cost unknown"
         acc = (
             f", accuracy {pick['accuracy_delta'] * 100:+.1f} points vs {variants[0].label}"
             if pick["accuracy_delta"] is not None
@@ -188,9 +180,7 @@ def _bars(title: str, rows: list[dict[str, Any]], key: str, unit: str, bar: floa
         parts.append(f'<text x="{155 + w:.1f}" y="{y + 15}" font-size="12">{label}</text>')
     if bar:
         x = 150 + 440 * bar / top
-        parts.append(
-            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" stroke="#000" stroke-dasharray="4"/>'
-        )
+        parts.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" stroke="#000" stroke-dasharray="4"/>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -65,9 +65,7 @@ def cache_key(case_id: str, output: str, judge_model: str, rubric: str, *extra: 
     return hashlib.sha256(orjson.dumps([case_id, output, judge_model, rubric, *extra])).hexdigest()
 
 
-def grade_prompt(
-    rubric: str, question: str, output: str, reference: str | None, scale: int | None = None
-) -> str:
+def grade_prompt(rubric: str, question: str, output: str, reference: str | None, scale: int | None = None) -> str:
     """The exact user message the judge receives (tests script the simulator's replies with it)."""
     ending = (
         f'End with a line "SCORE: n" where n is an integer from 1 (worst) to {scale} (best).'
@@ -123,15 +121,11 @@ class JudgeClient:
             headers["Authorization"] = f"Bearer {self.api_key}"
         self.calls += 1
         try:
-            async with session.post(
-                self.url, data=orjson.dumps(body), headers=headers, timeout=self.timeout
-            ) as r:
+            async with session.post(self.url, data=orjson.dumps(body), headers=headers, timeout=self.timeout) as r:
                 raw = await r.read()
                 if r.status != 200:
                     msg = raw[:200].decode(errors="replace")
-                    raise UpstreamError(
-                        f"judge model {self.model!r} at {self.url} answered {r.status}: {msg}"
-                    )
+                    raise UpstreamError(f"judge model {self.model!r} at {self.url} answered {r.status}: {msg}")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise UpstreamError(
                 f"cannot reach the judge at {self.url} ({type(exc).__name__}); is the gateway running "

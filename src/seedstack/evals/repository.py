@@ -61,9 +61,7 @@ class EvalRepository:
         row["aggregates"] = orjson.loads(row["aggregates"])
         return row
 
-    def resolve(
-        self, run_or_tag: str, *, suite: str | None = None, exclude: str | None = None
-    ) -> dict[str, Any]:
+    def resolve(self, run_or_tag: str, *, suite: str | None = None, exclude: str | None = None) -> dict[str, Any]:
         """A run id, else the newest run carrying that tag (in ``suite`` when given)."""
         if self.store.query_one("SELECT 1 FROM eval_runs WHERE id = ?", (run_or_tag,)):
             return self.get_run(run_or_tag)
@@ -77,8 +75,7 @@ class EvalRepository:
         row = self.store.query_one(sql + " ORDER BY ts DESC LIMIT 1", params)
         if row is None:
             raise NotFoundError(
-                f"no eval run or tag {run_or_tag!r}; record one with "
-                f"`seedstack eval run SUITE --tag {run_or_tag}`"
+                f"no eval run or tag {run_or_tag!r}; record one with `seedstack eval run SUITE --tag {run_or_tag}`"
             )
         return self.get_run(row[0])
 
@@ -114,9 +111,7 @@ class EvalRepository:
     def outputs(self, run_id: str) -> dict[str, str]:
         return {
             r[0]: r[1] or ""
-            for r in self.store.query(
-                "SELECT DISTINCT case_id, output FROM eval_results WHERE run_id = ?", (run_id,)
-            )
+            for r in self.store.query("SELECT DISTINCT case_id, output FROM eval_results WHERE run_id = ?", (run_id,))
         }
 
     # --- judge cache (implements evals.judge.JudgeCache) -----------------------------------
@@ -128,9 +123,7 @@ class EvalRepository:
         return Verdict(float(row[0]), data["label"], data.get("reply", ""), True, data.get("detail", {}))
 
     def put(self, key: str, judge_model: str, verdict: Verdict) -> None:
-        blob = orjson.dumps(
-            {"label": verdict.label, "reply": verdict.reply, "detail": verdict.detail}
-        ).decode()
+        blob = orjson.dumps({"label": verdict.label, "reply": verdict.reply, "detail": verdict.detail}).decode()
 
         def write(tx: Any) -> None:
             tx.execute("DELETE FROM judge_cache WHERE key = ?", (key,))
@@ -158,8 +151,7 @@ class EvalRepository:
     def scores_for_request(self, request_id: str) -> list[dict[str, Any]]:
         """What ``why`` shows: every judgement attached to one request."""
         rows = self.store.query_dicts(
-            "SELECT scorer, ts, score, judge_model, detail FROM eval_scores WHERE request_id = ? "
-            "ORDER BY scorer",
+            "SELECT scorer, ts, score, judge_model, detail FROM eval_scores WHERE request_id = ? ORDER BY scorer",
             (request_id,),
         )
         for r in rows:

@@ -76,9 +76,7 @@ def aggregate(outcomes: Sequence[CaseOutcome], samples: int = 2000) -> dict[str,
     }
 
 
-async def _complete(
-    session: aiohttp.ClientSession, url: str, model: str, api_key: str | None, case: EvalCase
-) -> str:
+async def _complete(session: aiohttp.ClientSession, url: str, model: str, api_key: str | None, case: EvalCase) -> str:
     body = {"model": model, "messages": case.messages, "temperature": 0, **case.params}
     headers = {"Content-Type": "application/json", "x-seedstack-tags": "eval"}
     if api_key:

@@ -46,9 +46,7 @@ Scorer = Callable[[ScorerSpec, EvalCase, str, ScoreContext], Awaitable[ScoreResu
 def _expected(spec: ScorerSpec, case: EvalCase) -> str:
     value = spec.params.get("value", case.reference)
     if value is None:
-        raise ConfigError(
-            f"case {case.id!r}: scorer {spec.type!r} needs a 'reference' on the case or a 'value'"
-        )
+        raise ConfigError(f"case {case.id!r}: scorer {spec.type!r} needs a 'reference' on the case or a 'value'")
     return str(value)
 
 
@@ -116,13 +114,9 @@ async def _embedding(spec: ScorerSpec, case: EvalCase, output: str, ctx: ScoreCo
     return ScoreResult(float(sim >= threshold), {"similarity": round(sim, 4), "threshold": threshold})
 
 
-def _judge_ready(
-    spec: ScorerSpec, case: EvalCase, ctx: ScoreContext
-) -> tuple[JudgeClient, aiohttp.ClientSession, str]:
+def _judge_ready(spec: ScorerSpec, case: EvalCase, ctx: ScoreContext) -> tuple[JudgeClient, aiohttp.ClientSession, str]:
     if ctx.judge is None or ctx.session is None:
-        raise ConfigError(
-            "the judge scorer needs a judge model: set evals.judge in seedstack.yaml or --judge"
-        )
+        raise ConfigError("the judge scorer needs a judge model: set evals.judge in seedstack.yaml or --judge")
     rubric = spec.params.get("rubric")
     if not isinstance(rubric, str) or not rubric.strip():
         raise ConfigError(f"case {case.id!r}: the {spec.type} scorer needs a 'rubric'")
@@ -147,9 +141,7 @@ async def _judge(spec: ScorerSpec, case: EvalCase, output: str, ctx: ScoreContex
 async def _pairwise(spec: ScorerSpec, case: EvalCase, output: str, ctx: ScoreContext) -> ScoreResult:
     judge, session, rubric = _judge_ready(spec, case, ctx)
     other = _expected(spec, case)
-    v = await judge.pairwise(
-        session, case_id=case.id, question=case.prompt, output=output, other=other, rubric=rubric
-    )
+    v = await judge.pairwise(session, case_id=case.id, question=case.prompt, output=output, other=other, rubric=rubric)
     return ScoreResult(v.score, {"verdict": v.label, "cached": v.cached, **v.detail})
 
 
