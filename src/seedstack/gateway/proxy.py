@@ -21,6 +21,7 @@ from ..errors import (
     PermissionDeniedError,
     SeedstackError,
 )
+from ..evals.online import OnlineEvaluator
 from ..providers import ProviderHTTPError, UpstreamResponse
 from ..store import Store
 from ..telemetry.metrics import GatewayMetrics
@@ -70,6 +71,7 @@ class Gateway:
         self.limiter: Limiter = build_limiter(settings, store)
         self.router = Router(settings.models, settings.routing, self.metrics)
         self.sampler = PayloadSampler(settings.telemetry, settings.slo)
+        self.online = OnlineEvaluator.from_settings(settings, store)
         self.recorder = Recorder(
             store,
             spool_dir=settings.spool_dir,
@@ -81,10 +83,14 @@ class Gateway:
     async def start(self) -> None:
         self.recorder.start()
         await self.router.start()
+        if self.online is not None:
+            await self.online.start()
 
     async def close(self) -> None:
         await self.router.close()
         await self.limiter.close()
+        if self.online is not None:
+            await self.online.aclose()
         self.recorder.close()
 
     # --- auth ---------------------------------------------------------------------------------
@@ -269,6 +275,8 @@ class Gateway:
         reason = self.sampler.should_keep(rec)
         if reason is not None:
             rec.payload_kept, rec.payload_reason, rec.payload = True, reason, payload
+            if self.online is not None and status == 200 and payload is not None:
+                self.online.maybe_schedule(rec, _last_user_text(payload), _reply_text(payload))
         alias = rec.alias or "-"
         m = self.metrics
         m.requests.labels(alias, rec.endpoint, f"{status // 100}xx").inc()
@@ -311,6 +319,28 @@ class Gateway:
         rec.error_message = str(data["error"].get("message", ""))[:500]
         self.finish(rec, started, exc.status, payload={"request": body, "response": data})
         return json_response(exc.status, data, rid)
+
+
+def _last_user_text(payload: dict[str, Any]) -> str:
+    request = payload.get("request") or {}
+    for m in reversed(request.get("messages") or ()):
+        if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str):
+            return str(m["content"])
+    prompt = request.get("prompt")
+    return prompt if isinstance(prompt, str) else ""
+
+
+def _reply_text(payload: dict[str, Any]) -> str:
+    response = payload.get("response") or {}
+    if "text" in response and "choices" not in response:
+        return str(response.get("text") or "")
+    for choice in response.get("choices") or ():
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if isinstance(message, dict) and isinstance(message.get("content"), str):
+            return str(message["content"])
+        if isinstance(choice, dict) and isinstance(choice.get("text"), str):
+            return str(choice["text"])
+    return ""
 
 
 def _denied_model(key: ApiKey, alias: str) -> SeedstackError:
