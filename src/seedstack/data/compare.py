@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 
@@ -29,11 +28,20 @@ def _hashes(ds: pds.Dataset) -> np.ndarray:
     return ds.to_table(columns=[ROW_HASH]).column(ROW_HASH).to_numpy()
 
 
+def _member(x: np.ndarray, sorted_y: np.ndarray) -> np.ndarray:
+    """``np.isin`` by binary search: several times faster than its hashing path on 1M int64s."""
+    if len(sorted_y) == 0:
+        return np.zeros(len(x), dtype=bool)
+    idx = np.minimum(np.searchsorted(sorted_y, x), len(sorted_y) - 1)
+    return sorted_y[idx] == x
+
+
 def diff_versions(a: pds.Dataset, b: pds.Dataset, *, sample: int = 5) -> dict[str, Any]:
     """Schema diff, rows added/removed by content hash, and up to ``sample`` rows of each (0: none)."""
     ha, hb = _hashes(a), _hashes(b)
-    added = hb[~np.isin(hb, ha, kind="sort")] if len(hb) else hb
-    removed = ha[~np.isin(ha, hb, kind="sort")] if len(ha) else ha
+    added_at = np.nonzero(~_member(hb, np.sort(ha)))[0]
+    removed_at = np.nonzero(~_member(ha, np.sort(hb)))[0]
+    added, removed = hb[added_at], ha[removed_at]
     out: dict[str, Any] = {
         "schema": schema_diff(a.schema, b.schema),
         "rows_before": len(ha),
@@ -43,17 +51,17 @@ def diff_versions(a: pds.Dataset, b: pds.Dataset, *, sample: int = 5) -> dict[st
         "rows_unchanged": int(len(hb) - len(added)),
     }
     if sample > 0:
-        out["sample_added"] = _rows_with(b, added[:sample])
-        out["sample_removed"] = _rows_with(a, removed[:sample])
+        out["sample_added"] = _rows_at(b, added_at[:sample])
+        out["sample_removed"] = _rows_at(a, removed_at[:sample])
     return out
 
 
-def _rows_with(ds: pds.Dataset, hashes: np.ndarray) -> list[dict[str, Any]]:
-    if len(hashes) == 0:
+def _rows_at(ds: pds.Dataset, positions: np.ndarray) -> list[dict[str, Any]]:
+    """Rows by position (the order ``_hashes`` read them in): only their row groups are decoded."""
+    if len(positions) == 0:
         return []
     cols = user_schema(ds.schema).names
-    t = ds.to_table(columns=cols, filter=pc.field(ROW_HASH).isin(pa.array(hashes, pa.int64())))
-    return t.slice(0, len(hashes)).to_pylist()
+    return ds.take(pa.array(positions, pa.int64()), columns=cols).to_pylist()
 
 
 def read_rows(ds: pds.Dataset, limit: int) -> list[dict[str, Any]]:
