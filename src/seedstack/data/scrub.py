@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import __version__
 from ..errors import ConfigError
 
 __all__ = ["GuardScrubber", "PiiEngine", "ScrubReport", "Scrubber", "scrubber_from_settings"]
@@ -99,7 +100,11 @@ class GuardScrubber:
         self.columns = set(columns) if columns else None
         # Stay under the engine's own scan ceiling (it samples beyond it) and keep calls ~1M chars.
         self._chunk_chars = max(1 << 12, min(1 << 20, int(getattr(engine, "max_scan_chars", 1 << 21)) // 2))
-        self.engine_version = engine_version or str(getattr(engine, "version", type(engine).__name__))
+        # The engine's own version when it has one; else its class and the seedstack release, so a
+        # report still says which detector rules ran.
+        self.engine_version = engine_version or str(
+            getattr(engine, "version", None) or f"{type(engine).__name__}/seedstack-{__version__}"
+        )
         spec = {
             "policy": policy,
             "entities": sorted(self.entities or []),
