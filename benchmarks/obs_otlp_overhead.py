@@ -11,10 +11,12 @@ receiver got (so "on" really exported). Needs the [otel] extra and wrk.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,10 +24,40 @@ from typing import Any
 
 from _harness import PY, ROOT, free_port, wait_http, wait_tcp, write_result, wrk
 
-BODY = (
-    '{"model":"chat","messages":[{"role":"user","content":"Say hello in one short sentence."}],'
-    '"max_tokens":16}'
-)
+BODY = '{"model":"chat","messages":[{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":16}'
+
+
+async def _paced(port: int, key: str, rps: float, seconds: float) -> list[float]:
+    """Latency of requests sent at a fixed rate on one keep-alive connection (open-loop pacing)."""
+    body = BODY.encode()
+    head = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+        f"authorization: Bearer {key}\r\ncontent-length: {len(body)}\r\n\r\n"
+    ).encode()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    loop = asyncio.get_running_loop()
+    out: list[float] = []
+    start = loop.time()
+    for i in range(int(rps * seconds)):
+        delay = start + i / rps - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        t0 = time.perf_counter()
+        writer.write(head + body)
+        got = await reader.readuntil(b"\r\n\r\n")
+        sizes = [ln.split(b":")[1] for ln in got.lower().split(b"\r\n") if ln.startswith(b"content-length")]
+        if sizes:
+            await reader.readexactly(int(sizes[0]))
+        else:  # chunked
+            await reader.readuntil(b"0\r\n\r\n")
+        out.append((time.perf_counter() - t0) * 1e6)
+    writer.close()
+    return out
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(q * len(values)))], 1)
 
 
 def receiver(port: int) -> None:
@@ -115,6 +147,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rate", type=float, default=200, help="requests/s of the paced latency run")
     args = ap.parse_args()
     procs: list[subprocess.Popen[bytes]] = []
     results: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
@@ -132,14 +165,22 @@ def main() -> None:
                 for mode in ("off", "on"):
                     otlp = "off" if mode == "off" else f"http://127.0.0.1:{rport}/v1/traces"
                     proc, port, key = run_gateway(work, mport, otlp, f"{mode}{rnd}")
+                    procs.append(proc)
                     url = f"http://127.0.0.1:{port}/v1/chat/completions"
                     wrk(url, connections=8, seconds=2, body=BODY, key=key)
                     c1 = wrk(url, connections=1, seconds=args.seconds, body=BODY, key=key)
                     c32 = wrk(url, connections=32, seconds=args.seconds, body=BODY, key=key)
+                    paced = asyncio.run(_paced(port, key, args.rate, args.seconds))
                     proc.terminate()
                     proc.wait(30)
                     results[mode].append(
-                        {"c1_p50_us": c1["p50_us"], "c1_p99_us": c1["p99_us"], "c32_rps": c32["rps"]}
+                        {
+                            "c1_p50_us": c1["p50_us"],
+                            "c1_p99_us": c1["p99_us"],
+                            "c32_rps": c32["rps"],
+                            "paced_p50_us": _pct(paced, 0.5),
+                            "paced_p99_us": _pct(paced, 0.99),
+                        }
                     )
                     print(f"round {rnd} otlp {mode}: {results[mode][-1]}", file=sys.stderr)
             spans = int(urllib.request.urlopen(f"http://127.0.0.1:{rport}/").read())
@@ -157,9 +198,13 @@ def main() -> None:
         "c1_p50_us": {"off": med("off", "c1_p50_us"), "on": med("on", "c1_p50_us")},
         "c1_p99_us": {"off": med("off", "c1_p99_us"), "on": med("on", "c1_p99_us")},
         "c32_rps": {"off": med("off", "c32_rps"), "on": med("on", "c32_rps")},
+        "paced_p50_us": {"off": med("off", "paced_p50_us"), "on": med("on", "paced_p50_us")},
+        "paced_p99_us": {"off": med("off", "paced_p99_us"), "on": med("on", "paced_p99_us")},
+        "paced_rate_rps": args.rate,
     }
     summary["ratio_on_off"] = {
-        k: round(summary[k]["on"] / summary[k]["off"], 3) for k in ("c1_p50_us", "c1_p99_us", "c32_rps")
+        k: round(summary[k]["on"] / summary[k]["off"], 3)
+        for k in ("c1_p50_us", "c1_p99_us", "c32_rps", "paced_p50_us", "paced_p99_us")
     }
     write_result("obs_otlp_overhead", summary)
 

@@ -1,9 +1,10 @@
 """OTLP export of request records as OpenTelemetry GenAI spans (the ``[otel]`` extra).
 
 The recorder hands each finished record to ``OTLPSink.submit`` on its writer thread, after the
-request has been answered; the span is built from the record (start = request start, end = start +
-latency) and queued to the SDK's ``BatchSpanProcessor``, which exports in the background. Nothing
-here runs on the request path, and a dead collector only drops spans, never requests.
+request has been answered. The sink batches records to a separate exporter process, where each
+becomes a span (start = request start, end = start + latency) queued to the SDK's
+``BatchSpanProcessor``. Nothing here runs on the request path or holds the gateway's GIL for long,
+and a dead or slow collector only drops spans, never requests.
 
 Attributes follow the GenAI semantic conventions (``gen_ai.*``); what the conventions have no name
 for (cost, guard verdicts, route, template) goes in ``seedstack.*``. Prompt and completion text is
@@ -12,6 +13,8 @@ attached only to sampled requests (``gen_ai.input.messages`` / ``gen_ai.output.m
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import hashlib
 import re
 import threading
@@ -23,7 +26,7 @@ from ..config.observability import OTLPConfig
 from ..errors import MissingExtraError
 from .record import RequestRecord
 
-__all__ = ["OTLPSink", "span_attributes"]
+__all__ = ["OTLPSink", "SpanBuilder", "span_attributes"]
 
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -46,9 +49,7 @@ def _finish_reasons(payload: dict[str, Any] | None) -> list[str]:
     if resp.get("finish_reason"):
         return [str(resp["finish_reason"])]
     return [
-        str(c["finish_reason"])
-        for c in resp.get("choices") or []
-        if isinstance(c, dict) and c.get("finish_reason")
+        str(c["finish_reason"]) for c in resp.get("choices") or [] if isinstance(c, dict) and c.get("finish_reason")
     ]
 
 
@@ -61,11 +62,7 @@ def _parts(msg: dict[str, Any]) -> list[dict[str, Any]]:
     if isinstance(content, str) and content:
         parts.append({"type": "text", "content": content})
     elif isinstance(content, list):
-        parts += [
-            {"type": "text", "content": c.get("text")}
-            for c in content
-            if isinstance(c, dict) and c.get("text")
-        ]
+        parts += [{"type": "text", "content": c.get("text")} for c in content if isinstance(c, dict) and c.get("text")]
     for call in msg.get("tool_calls") or []:
         fn = (call or {}).get("function") or {}
         parts.append(
@@ -183,14 +180,13 @@ def span_attributes(record: RequestRecord, *, include_payloads: bool = True) -> 
         attrs["gen_ai.response.finish_reasons"] = reasons
     if include_payloads and record.payload_kept and record.payload is not None:
         attrs["gen_ai.input.messages"] = orjson.dumps(_input_messages(record.payload.get("request"))).decode()
-        attrs["gen_ai.output.messages"] = orjson.dumps(
-            _output_messages(record.payload.get("response"))
-        ).decode()
+        attrs["gen_ai.output.messages"] = orjson.dumps(_output_messages(record.payload.get("response"))).decode()
     return attrs
 
 
-class OTLPSink:
-    """A recorder sink that exports each record as one span over OTLP/HTTP, batched off the path."""
+class SpanBuilder:
+    """Turns records into spans on an SDK tracer whose BatchSpanProcessor exports them (runs in the
+    exporter process; usable in-process for tests and tools)."""
 
     def __init__(self, config: OTLPConfig, *, exporter: Any = None) -> None:
         try:
@@ -207,9 +203,7 @@ class OTLPSink:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             headers = {k: v.get_secret_value() for k, v in config.headers.items()}
-            exporter = OTLPSpanExporter(
-                endpoint=config.endpoint, headers=headers or None, timeout=config.timeout_s
-            )
+            exporter = OTLPSpanExporter(endpoint=config.endpoint, headers=headers or None, timeout=config.timeout_s)
         self._config = config
         self._lock = threading.Lock()
         self._next: tuple[int, int] | None = None  # (trace id, span id) for the span being started
@@ -228,16 +222,14 @@ class OTLPSink:
             resource=Resource.create({"service.name": config.service_name}), id_generator=_RecordIds()
         )
         self._provider.add_span_processor(
-            BatchSpanProcessor(
-                exporter, schedule_delay_millis=1000, max_queue_size=50_000, max_export_batch_size=512
-            )
+            BatchSpanProcessor(exporter, schedule_delay_millis=1000, max_queue_size=50_000, max_export_batch_size=512)
         )
         self._tracer = self._provider.get_tracer("seedstack")
         self._ctx = (Context, NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context)
         self._kind = SpanKind.CLIENT
         self._error = StatusCode.ERROR
 
-    def submit(self, record: RequestRecord) -> None:
+    def add(self, record: RequestRecord) -> None:
         Context, NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context = self._ctx
         trace_id = _id(record.trace_id or record.id, 128)
         parent = None
@@ -270,3 +262,106 @@ class OTLPSink:
 
     def shutdown(self) -> None:
         self._provider.shutdown()
+
+
+def _export_worker(config_json: str, inbox: Any, flushed: Any) -> None:
+    """The exporter process: builds spans from batches of records and exports them."""
+    import queue as _queue
+
+    builder = SpanBuilder(OTLPConfig.model_validate_json(config_json))
+    while True:
+        try:
+            item = inbox.get(timeout=1.0)
+        except _queue.Empty:
+            continue
+        if item is None:
+            break
+        if item == "flush":
+            builder.force_flush()
+            flushed.set()
+            continue
+        for record in item:
+            try:
+                builder.add(record)
+            except Exception:  # one malformed record must not stop the exporter
+                continue
+    builder.shutdown()
+
+
+class OTLPSink:
+    """A recorder sink that exports each record as one span over OTLP/HTTP.
+
+    Building and encoding spans costs tens of microseconds of Python per request; done in the
+    gateway process it would compete with the event loop for the GIL and stretch tail latency. So
+    ``submit`` only appends to a buffer; batches of records are handed (pickled) to a separate
+    exporter process, which builds the spans and exports them with the SDK's BatchSpanProcessor.
+    When that process falls behind, batches are dropped (counted in ``dropped``), never requests.
+    """
+
+    def __init__(self, config: OTLPConfig, *, batch: int = 256, max_pending_batches: int = 200) -> None:
+        try:
+            import opentelemetry.sdk.trace  # noqa: F401  (fail now, in the parent, with the extra's name)
+        except ImportError:
+            raise MissingExtraError("OTLP export", "otel") from None
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self._config = config
+        self._batch = batch
+        self._buf: list[RequestRecord] = []
+        self._lock = threading.Lock()
+        self._inbox = ctx.Queue(maxsize=max_pending_batches)
+        self._flushed = ctx.Event()
+        self.dropped = 0
+        self._proc = ctx.Process(
+            target=_export_worker,
+            args=(config.model_dump_json(), self._inbox, self._flushed),
+            name="seedstack-otlp-exporter",
+            daemon=True,
+        )
+        self._proc.start()
+        self._closed = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="seedstack-otlp-flush", daemon=True)
+        self._ticker.start()
+
+    def _handoff(self) -> None:
+        with self._lock:
+            buf, self._buf = self._buf, []
+        if not buf:
+            return
+        try:
+            self._inbox.put_nowait(buf)
+        except Exception:  # queue.Full: the exporter is behind; drop spans, never block requests
+            self.dropped += len(buf)
+
+    def _tick(self) -> None:
+        while not self._closed.wait(0.5):
+            self._handoff()
+
+    def submit(self, record: RequestRecord) -> None:
+        if record.payload is not None and not (self._config.include_payloads and record.payload_kept):
+            record = copy.copy(record)
+            record.payload = None  # content leaves only for sampled requests
+        with self._lock:
+            self._buf.append(record)
+            full = len(self._buf) >= self._batch
+        if full:
+            self._handoff()
+
+    def force_flush(self, timeout_s: float = 30.0) -> bool:
+        """Export everything submitted so far (tests, drains); True when the exporter confirmed."""
+        self._handoff()
+        self._flushed.clear()
+        self._inbox.put("flush", timeout=timeout_s)
+        return bool(self._flushed.wait(timeout_s))
+
+    def shutdown(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._handoff()
+        with contextlib.suppress(Exception):  # a full queue: the process is ended below anyway
+            self._inbox.put(None, timeout=5)
+        self._proc.join(timeout=self._config.timeout_s + 10)
+        if self._proc.is_alive():
+            self._proc.terminate()
