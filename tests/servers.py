@@ -62,8 +62,10 @@ class MockUpstream:
         text: str = "hello from upstream",
         model: str = "up-model",
         hang_s: float = 2.0,
+        chunk_chars: int | None = None,
     ) -> None:
         self.mode = mode
+        self.chunk_chars = chunk_chars
         self.hang_s = hang_s
         self.text = text
         self.model = model
@@ -122,13 +124,18 @@ class MockUpstream:
             )
             if mode == "hang_stream":
                 await asyncio.sleep(self.hang_s)
-            for i, word in enumerate(self.text.split(" ")):
+            if self.chunk_chars:
+                step = self.chunk_chars
+                pieces = [self.text[i : i + step] for i in range(0, len(self.text), step)]
+            else:
+                pieces = [(" " if i else "") + w for i, w in enumerate(self.text.split(" "))]
+            for piece in pieces:
                 chunk = {
                     "id": "c1",
                     "object": "chat.completion.chunk",
                     "created": 0,
                     "model": self.model,
-                    "choices": [{"index": 0, "delta": {"content": (" " if i else "") + word}, "finish_reason": None}],
+                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
                 }
                 await send(
                     {

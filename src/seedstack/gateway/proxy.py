@@ -14,8 +14,10 @@ from typing import Any
 import orjson
 
 from ..config import Settings
+from ..config.guard import GuardPolicy
 from ..errors import (
     AuthenticationError,
+    GuardrailBlockedError,
     InvalidRequestError,
     ModelNotFoundError,
     PermissionDeniedError,
@@ -29,6 +31,7 @@ from ..telemetry.record import RequestRecord
 from ..telemetry.recorder import Recorder, RecordSink
 from ..telemetry.sampler import PayloadSampler
 from .context import extract_meta
+from .guarding import GatewayGuard, system_prompt_of
 from .keys import ApiKey, KeyCache
 from .limits import Limiter, Reservation, build_limiter
 from .responses import BodyResponse, StreamResponse, error_response, json_response
@@ -54,6 +57,9 @@ _PARAM_KEYS = (
 )
 
 
+_GuardContext = tuple[GuardPolicy, str | None, dict[str, str]]  # policy, system prompt, restore map
+
+
 def new_request_id() -> str:
     """Time-ordered (12 hex digits of µs since the epoch, then 12 random): the store's primary-key index
     grows at its end instead of at random places, and ids sort by arrival."""
@@ -72,6 +78,7 @@ class Gateway:
         self.router = Router(settings.models, settings.routing, self.metrics)
         self.sampler = PayloadSampler(settings.telemetry, settings.slo)
         self.online = OnlineEvaluator.from_settings(settings, store)
+        self.guard = GatewayGuard(settings.guard, self.metrics) if settings.guard.enabled else None
         self.recorder = Recorder(
             store,
             spool_dir=settings.spool_dir,
@@ -152,12 +159,18 @@ class Gateway:
                 )
             if not key.allows(alias):
                 raise _denied_model(key, alias)
+            guard = None
+            if self.guard is not None:
+                policy = self.guard.policy(alias, key.name)
+                system_prompt = system_prompt_of(body) if endpoint == "chat" else None
+                restore = self.guard.check_input(endpoint, body, policy, rec)
+                guard = (policy, system_prompt, restore)
             if key.budget_usd_day is not None and not (body.get("max_tokens") or body.get("max_completion_tokens")):
                 body["max_tokens"] = self.settings.limits.budget_max_tokens
             reservation = await self._reserve(key, route, endpoint, body)
             if rec.stream:
-                return await self._stream(rec, route, endpoint, body, reservation, started, rid)
-            return await self._complete(rec, route, endpoint, body, reservation, started, rid)
+                return await self._stream(rec, route, endpoint, body, reservation, started, rid, guard)
+            return await self._complete(rec, route, endpoint, body, reservation, started, rid, guard)
         except SeedstackError as exc:
             await self.settle(reservation, 0, 0.0)
             return self._fail(rec, exc, body, started, rid)
@@ -175,6 +188,7 @@ class Gateway:
         reservation: Reservation | None,
         started: float,
         rid: list[tuple[bytes, bytes]],
+        guard: _GuardContext | None,
     ) -> BodyResponse:
         sent: dict[str, Any] = {}
 
@@ -191,8 +205,16 @@ class Gateway:
         self.account_tokens(rec, tin, tout, cached, reasoning, cost)
         await self.settle(reservation, tin + tout, cost or 0.0)
         rec.queue_ms, rec.upstream_ms = result.queue_ms, result.upstream_ms
+        out = resp.body
+        if guard is not None and self.guard is not None:
+            policy, system_prompt, restore = guard
+            try:
+                if self.guard.check_output(endpoint, resp.data, policy, system_prompt, restore, rec):
+                    out = orjson.dumps(resp.data)
+            except GuardrailBlockedError as exc:  # the call was made and is paid for: record, then refuse
+                return self._fail(rec, exc, sent.get("body"), started, rid)
         self.finish(rec, started, 200, payload={"request": sent.get("body"), "response": resp.data})
-        return BodyResponse(200, resp.body, [(b"content-type", b"application/json"), *rid])
+        return BodyResponse(200, out, [(b"content-type", b"application/json"), *rid])
 
     # --- streaming ----------------------------------------------------------------------------
     async def _stream(
@@ -204,22 +226,21 @@ class Gateway:
         reservation: Reservation | None,
         started: float,
         rid: list[tuple[bytes, bytes]],
+        guard: _GuardContext | None,
     ) -> StreamResponse:
         client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         opened = await open_stream(self.router, route, endpoint, body, rec, _upstream_body)
         self._attribute(rec, opened.backend, None)
         rec.queue_ms = opened.queue_ms
-        response = StreamResponse(
-            body=None,  # type: ignore[arg-type]
-            headers=[
-                (b"content-type", b"text/event-stream"),
-                (b"cache-control", b"no-cache"),
-                (b"x-accel-buffering", b"no"),
-                *rid,
-            ],
-        )
-        response.body = stream_body(self, rec, route, opened, reservation, started, client_wants_usage, response)
-        return response
+        scanner = self.guard.stream_scanner(*guard) if guard is not None and self.guard is not None else None
+        body_iter = stream_body(self, rec, route, opened, reservation, started, client_wants_usage, scanner)
+        headers = [
+            (b"content-type", b"text/event-stream"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),
+            *rid,
+        ]
+        return StreamResponse(body_iter, headers)
 
     # --- shared bookkeeping -------------------------------------------------------------------
     async def _reserve(self, key: ApiKey, route: AliasRoute, endpoint: str, body: dict[str, Any]) -> Reservation | None:

@@ -21,6 +21,7 @@ class StreamTally:
     model: str | None = None
     first_content_at: float | None = None
     error: dict[str, Any] | None = None
+    last_piece: str | None = None  # the text the last parsed event carried
 
     def parse(self, event: bytes) -> tuple[dict[str, Any] | None, bool]:
         """Return (parsed data or None, whether the event carries generated content)."""
@@ -42,6 +43,7 @@ class StreamTally:
         if self.model is None and isinstance(data.get("model"), str):
             self.model = data["model"]
         has_content = False
+        self.last_piece = None
         for choice in data.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
@@ -54,6 +56,7 @@ class StreamTally:
                 piece = choice.get("text")
             if piece:
                 self.text.append(piece)
+                self.last_piece = piece if self.last_piece is None else self.last_piece + piece
                 has_content = True
             if choice.get("finish_reason"):
                 self.finish_reason = choice["finish_reason"]
