@@ -1,0 +1,87 @@
+"""Undo the cheap tricks attackers use to slip instructions past a text classifier.
+
+Unicode compatibility forms (fullwidth letters, ligatures), zero-width and bidi control characters,
+and instructions smuggled as base64 or hex runs. ASCII text, the common case, skips the Unicode work.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+
+__all__ = ["decode_smuggled", "normalize", "to_text"]
+
+# zero-width, joiners, word joiner, BOM, soft hyphen, bidi embeddings/overrides/isolates, tag chars
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]+"
+)
+_B64_RUN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}|[A-Za-z0-9_-]{32,}={0,2}")
+_HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}){16,}")
+_MAX_DECODED = 8
+
+
+def to_text(data: bytes | str) -> str:
+    """Bytes from a file or a socket as text: invalid UTF-8 becomes U+FFFD, NULs are dropped."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", errors="replace")
+    if "\x00" in data:
+        data = data.replace("\x00", " ")
+    return data
+
+
+def normalize(text: str) -> str:
+    """NFKC, invisible characters removed; ASCII passes through untouched (and fast)."""
+    if text.isascii():
+        return text
+    text = _INVISIBLE.sub("", text)
+    return unicodedata.normalize("NFKC", text)
+
+
+def _printable_share(s: str) -> float:
+    if not s:
+        return 0.0
+    return sum(1 for c in s if c.isprintable() or c in "\n\t") / len(s)
+
+
+def _try_decode(raw: bytes) -> str | None:
+    try:
+        s = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if len(s) < 8 or _printable_share(s) < 0.9 or not any(c == " " for c in s):
+        return None
+    return s
+
+
+def decode_smuggled(text: str) -> list[str]:
+    """Plain-text payloads hidden in base64 or hex runs (at most a few, so the cost stays bounded).
+
+    Only whitespace-separated words of 24+ characters can hold a run, so the regexes run on those
+    words alone (a C-level ``split`` finds them) instead of over the whole text.
+    """
+    out: list[str] = []
+    for word in text.split():
+        if len(word) < 24:
+            continue
+        for m in _HEX_RUN.finditer(word):
+            s = _try_decode(bytes.fromhex(m.group()[: len(m.group()) // 2 * 2]))
+            if s:
+                out.append(s)
+        for m in _B64_RUN.finditer(word):
+            run = m.group()
+            if _HEX_RUN.fullmatch(run):
+                continue
+            pad = "=" * (-len(run) % 4)
+            try:
+                raw = base64.b64decode(run + pad, altchars=b"-_" if ("-" in run or "_" in run) else None)
+            except (binascii.Error, ValueError):
+                continue
+            s = _try_decode(raw)
+            if s:
+                out.append(s)
+        if len(out) >= _MAX_DECODED:
+            return out[:_MAX_DECODED]
+    return out

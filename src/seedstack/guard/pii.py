@@ -1,0 +1,230 @@
+"""Fast PII detection: compiled regexes find candidates, cheap validators keep the real ones.
+
+Structured identifiers are validated, not just pattern-matched: cards by Luhn and issuer prefix,
+IBANs by mod-97, SSNs by the valid area/group/serial ranges, IPs by ``ipaddress``, phones by
+``phonenumbers`` plus formatting or nearby context ("call", "phone:", "fax"). Names and street
+addresses are found only where a cheap cue exists (a title, "my name is", a number + street suffix):
+for broad name/location recall use the ``[ner]`` extra in the batch path.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+
+import phonenumbers
+
+from .types import Finding, resolve_overlaps
+
+__all__ = ["find_pii"]
+
+# Patterns start with a literal or a digit, never with a look-behind or \b: the regex engine then skips
+# ahead with its fast first-character check, and boundaries are checked in Python on the few hits.
+_EMAIL_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][\w.+%-]{0,63}$")
+_IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w.]|\.\d)")
+_IPV6 = re.compile(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,35}(?![\w:])")
+_VERSION_CTX = re.compile(r"(?i)(?:version|\bv|release|build)\s*$")
+_NUMBER = re.compile(r"\d[\d().\- ]{5,24}\d(?![\w/]|[.,]\d|-\d)")
+_IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])")
+_SSN_FMT = re.compile(r"(\d{3})([- ])(\d{2})\2(\d{4})")
+_CARD_GROUPS = re.compile(r"\d{4}(?:([ -])\d{4}(?:\1\d{4}(?:\1\d{1,7})?)?|[ -]\d{6}[ -]\d{4,5})")
+_FOUR_GROUPS = re.compile(r"\d{4}(?:[ -]\d{4})+(?:[ -]\d{1,3})?")
+_PHONE_CTX = re.compile(
+    r"(?i)(?:phone|tel\b|telephone|mobile|cell|call|fax|office|contact|number|reach|text me|sms|"
+    r"whatsapp|dial|messages? to|registered|landline|ph\b|mob\b)"
+)
+_FOUR_GROUPS = re.compile(r"\d{4}(?:[ -]\d{4})+(?:[ -]\d{1,3})?")
+_CARD_CTX = re.compile(r"(?i)(?:card|visa|master|amex|credit|debit|cc\b|payment|pay with|maestro|discover)")
+_SSN_CTX = re.compile(r"(?i)(?:ssn|social security|social sec|tax ?id|tin\b)")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(
+    r"(?i)\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d\d|(?:19|20)\d\d[/.-]\d{1,2}[/.-]\d{1,2}|"
+    rf"{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d\d|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH},? (?:19|20)\d\d)\b"
+)
+_DOB_CTX = re.compile(r"(?i)(?:born|birth|dob\b|d\.o\.b|birthday|b\.\s*$)")
+_TITLE_NAME = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.? ((?:[A-Z][a-z'’-]+)(?: [A-Z][a-z'’-]+){0,2})")
+_ADDRESS = re.compile(
+    r"\d{1,6}[A-Za-z]? (?:[A-Z][\w'.-]*\.? ){1,4}"
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
+    r"Parkway|Pkwy|Square|Sq|Highway|Hwy|Circle|Cir|Trail|Crescent|Close|Alley|Row)\b\.?"
+    r"(?:,? (?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\.? ?#?\w+)?"
+)
+_PHONE_REGIONS = ("US", "GB", "DE", "AU", "IN")
+_ADDRESS_HINT = re.compile(r"\d [A-Z][\w'.-]* (?:[A-Z]|\w+ [A-Z])")
+_DOB_WORDS = ("born", "birth", "dob", "d.o.b")
+_NAME_WORDS = ("my name is", "i am called", "name:", "signed", "regards,", "sincerely,")
+_NAME_AFTER = re.compile(r",? ?((?:[A-Z][a-z'’-]+)(?: [A-Z]\.?)?(?: [A-Z][a-z'’-]+){0,2})")
+_NOT_NAMES = frozenset({"The", "This", "That", "It", "Here", "There", "Not", "Just", "Also", "Very"})
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i & 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _iban_ok(s: str) -> bool:
+    s = s.replace(" ", "")
+    if not 15 <= len(s) <= 34:
+        return False
+    moved = s[4:] + s[:4]
+    num = "".join(str(int(c, 36)) for c in moved)
+    return int(num) % 97 == 1
+
+
+def _ssn_ok(area: str, group: str, serial: str) -> bool:
+    a = int(area)
+    return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
+
+
+def _phone_ok(s: str, digits: str) -> bool:
+    raw = s.replace("(0)", "")
+    try:
+        if raw.startswith("+"):
+            return phonenumbers.is_possible_number(phonenumbers.parse(raw, None))
+        for region in _PHONE_REGIONS:
+            if phonenumbers.is_possible_number(phonenumbers.parse(raw, region)):
+                return True
+    except phonenumbers.NumberParseException:
+        return False
+    return False
+
+
+def _near(rx: re.Pattern[str], text: str, start: int, end: int, before: int = 48, after: int = 16) -> bool:
+    return rx.search(text, max(0, start - before), start) is not None or (
+        after > 0 and rx.search(text, end, min(len(text), end + after)) is not None
+    )
+
+
+def _classify_number(text: str, s: str, start: int, end: int) -> Finding | None:
+    digits = "".join(ch for ch in s if ch.isdigit())
+    n = len(digits)
+    m = _SSN_FMT.fullmatch(s)
+    if m:
+        if _ssn_ok(m.group(1), m.group(3), m.group(4)):
+            return Finding("pii", "US_SSN", start, end, 0.9 if m.group(2) == "-" else 0.7)
+        return None
+    if n == 9 and s == digits and _near(_SSN_CTX, text, start, end) and _ssn_ok(s[:3], s[3:5], s[5:]):
+        return Finding("pii", "US_SSN", start, end, 0.8)
+    card_shaped = s[0] not in "+(" and 12 <= n <= 19 and (s == digits or _CARD_GROUPS.fullmatch(s))
+    if card_shaped and _luhn(digits):
+        card_ctx = _near(_CARD_CTX, text, start, end)
+        # 12 digits is a Maestro length, but also a common id: require a Maestro/Discover prefix or card words
+        if n >= 13 or digits[0] in "056" or card_ctx:
+            return Finding("pii", "CREDIT_CARD", start, end, 0.95 if card_ctx else 0.85)
+    if card_shaped and (n > 15 or " " not in s.strip()):
+        return None  # a mistyped card number is not a phone number
+    if 7 <= n <= 15 and _phone_ok(s, digits):
+        ctx = _near(_PHONE_CTX, text, start, end)
+        phone_shaped = s != digits and not _FOUR_GROUPS.fullmatch(s)
+        if ctx or s[0] == "+" or (phone_shaped and (n >= 10 or s[0] == "(")):
+            return Finding("pii", "PHONE", start, end, 0.9 if ctx else 0.7)
+    return None
+
+
+def _occurrences(haystack: str, needle: str) -> Iterable[int]:
+    i = haystack.find(needle)
+    while i >= 0:
+        yield i
+        i = haystack.find(needle, i + 1)
+
+
+def _starts_clean(text: str, start: int, forbidden: str) -> bool:
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in forbidden)
+
+
+def _numbers(text: str, address_starts: list[int]) -> Iterable[Finding]:
+    for m in _NUMBER.finditer(text):
+        start, end = m.start(), m.end()
+        if start and text[start - 1] == "(":
+            start -= 1
+        if start and text[start - 1] == "+":
+            start -= 1
+        if not _starts_clean(text, start, "_+/.:-"):
+            continue
+        s = text[start:end]
+        k = bisect_right(address_starts, start)
+        if k < len(address_starts) and address_starts[k] < end:
+            continue  # "17031 2202 Rissik St": a house number, not a phone
+        f = _classify_number(text, s, start, end)
+        if f is None and " " in s and not _FOUR_GROUPS.fullmatch(s):
+            # two numbers that happen to be one space apart: try the longest leading part alone
+            head = s.rsplit(" ", 1)[0].rstrip(" -.(")
+            if head and head[-1].isdigit():
+                f = _classify_number(text, head, start, start + len(head))
+        if f is not None:
+            yield f
+
+
+def _emails(text: str) -> Iterable[Finding]:
+    for m in _EMAIL_DOMAIN.finditer(text):
+        at = m.start()
+        local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+        if local is not None and _starts_clean(text, local.start(), "_.+-"):
+            yield Finding("pii", "EMAIL", local.start(), m.end(), 0.95)
+
+
+def _ips(text: str) -> Iterable[Finding]:
+    for m in _IPV4.finditer(text):
+        if not _starts_clean(text, m.start(), "_."):
+            continue
+        if all(int(p) < 256 for p in m.group().split(".")) and not _VERSION_CTX.search(
+            text, max(0, m.start() - 12), m.start()
+        ):
+            yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
+    if "::" in text or text.count(":") >= 7:
+        for m in _IPV6.finditer(text):
+            if not _starts_clean(text, m.start(), "_:."):
+                continue
+            try:
+                ipaddress.IPv6Address(m.group())
+            except ValueError:
+                continue
+            yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
+
+
+def find_pii(text: str, types: frozenset[str] | None = None) -> list[Finding]:
+    """All PII findings in ``text`` (original offsets), overlaps resolved by score then length."""
+    out: list[Finding] = []
+    if "@" in text:
+        out.extend(_emails(text))
+    if "." in text or ":" in text:
+        out.extend(_ips(text))
+    for m in _IBAN.finditer(text):
+        if _starts_clean(text, m.start(), "_") and _iban_ok(m.group()):
+            out.append(Finding("pii", "IBAN", m.start(), m.end(), 0.95))
+    addresses = []
+    if _ADDRESS_HINT.search(text) is not None:
+        addresses = [
+            Finding("pii", "ADDRESS", m.start(), m.end(), 0.6)
+            for m in _ADDRESS.finditer(text)
+            if _starts_clean(text, m.start(), "_")
+        ]
+    out.extend(_numbers(text, [a.start for a in addresses]))
+    lowered = text.lower()
+    # dates and name introductions are looked for only just after their cue words
+    for word in _DOB_WORDS:
+        for cue in _occurrences(lowered, word):
+            for m in _DATE.finditer(text, cue, min(len(text), cue + 48)):
+                if _near(_DOB_CTX, text, m.start(), m.end(), before=40, after=0):
+                    out.append(Finding("pii", "DATE_OF_BIRTH", m.start(), m.end(), 0.8))
+    for m in _TITLE_NAME.finditer(text):
+        if _starts_clean(text, m.start(), "_") and m.group(1).split(" ", 1)[0] not in _NOT_NAMES:
+            out.append(Finding("pii", "PERSON", m.start(1), m.end(1), 0.6))
+    for word in _NAME_WORDS:
+        for cue in _occurrences(lowered, word):
+            m = _NAME_AFTER.match(text, cue + len(word))
+            if m and m.group(1).split(" ", 1)[0] not in _NOT_NAMES:
+                out.append(Finding("pii", "PERSON", m.start(1), m.end(1), 0.6))
+    out.extend(addresses)
+    if types is not None:
+        out = [f for f in out if f.type in types]
+    return resolve_overlaps(out)
