@@ -8,7 +8,6 @@ serves every alias and key concurrently without locks.
 from __future__ import annotations
 
 import time
-from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,6 @@ __all__ = ["GuardEngine"]
 
 _INPUT_DETECTORS = ("injection", "secrets", "pii")
 _OUTPUT_DETECTORS = ("leakage", "secrets", "pii")
-_SEP = "\n" + "\x1e" * 64 + "\n"  # longer than any context look-around, matched by no pattern
-_BATCH_CHARS = 1 << 20
 _DOCUMENT_ROLES = frozenset({"tool", "function", "document", "retrieval", "ipython"})
 
 
@@ -93,41 +90,6 @@ class GuardEngine:
                 out.extend(_shift(self.protected.find(part), offset))
         out.sort(key=lambda f: (f.start, f.end))
         return out
-
-    def scan_many(self, texts: list[str], *, detectors: set[str] | None = None) -> list[list[Finding]]:
-        """PII/secret/leak findings for many texts at once (the batch scrub path).
-
-        The texts are joined with a long separator that no pattern can cross, scanned in one pass
-        per pattern, and the findings mapped back: far fewer regex calls than one scan per record.
-        Injection is per-text by nature and is not offered here.
-        """
-        dets = (detectors or {"pii", "secrets"}) - {"injection"}
-        out: list[list[Finding]] = [[] for _ in texts]
-        batch: list[int] = []
-        size = 0
-        for i, t in enumerate(texts):
-            batch.append(i)
-            size += len(t) + len(_SEP)
-            if size >= _BATCH_CHARS:
-                self._scan_joined(texts, batch, dets, out)
-                batch, size = [], 0
-        if batch:
-            self._scan_joined(texts, batch, dets, out)
-        return out
-
-    def _scan_joined(self, texts: list[str], idx: list[int], dets: set[str], out: list[list[Finding]]) -> None:
-        starts = []
-        pos = 0
-        for i in idx:
-            starts.append(pos)
-            pos += len(texts[i]) + len(_SEP)
-        joined = _SEP.join(texts[i] for i in idx)
-        for f in self.scan(joined, detectors=dets):
-            k = bisect_right(starts, f.start) - 1
-            base = starts[k]
-            end = min(f.end, base + len(texts[idx[k]]))
-            if f.start - base < len(texts[idx[k]]):
-                out[idx[k]].append(Finding(f.detector, f.type, f.start - base, end - base, f.score))
 
     def injection_score(self, text: str, channel: str = "user") -> float:
         """Attack probability of ``text`` on ``channel`` (for evals and dashboards)."""

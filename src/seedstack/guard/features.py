@@ -22,20 +22,24 @@ STRIDE = 32
 MIN_NORM = 8
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+_TOKEN_ASCII = re.compile(r"\w+|[^\w\s]", re.ASCII)  # same tokens on ASCII text, ~30% faster
 _SENTENCE_END = frozenset({".", "!", "?"})
 
 
 def tokens(normalized_text: str) -> list[str]:
     """Lower-cased word and single punctuation tokens of already-normalized text."""
-    return _TOKEN.findall(normalized_text.lower())
+    lowered = normalized_text.lower()
+    return (_TOKEN_ASCII if lowered.isascii() else _TOKEN).findall(lowered)
 
 
 def document_tokens(normalized_text: str) -> tuple[list[str], list[int]]:
     """Tokens plus the token offset at which each line ends (span boundaries for documents)."""
     toks: list[str] = []
     line_ends: list[int] = []
-    for line in normalized_text.lower().split("\n"):
-        toks.extend(_TOKEN.findall(line))
+    lowered = normalized_text.lower()
+    rx = _TOKEN_ASCII if lowered.isascii() else _TOKEN
+    for line in lowered.split("\n"):
+        toks.extend(rx.findall(line))
         line_ends.append(len(toks))
     return toks, line_ends
 

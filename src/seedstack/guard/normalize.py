@@ -36,7 +36,10 @@ def normalize(text: str) -> str:
     """NFKC, invisible characters removed; ASCII passes through untouched (and fast)."""
     if text.isascii():
         return text
-    text = _INVISIBLE.sub("", text)
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
     return unicodedata.normalize("NFKC", text)
 
 
@@ -63,7 +66,10 @@ def decode_smuggled(text: str) -> list[str]:
     words alone (a C-level ``split`` finds them) instead of over the whole text.
     """
     out: list[str] = []
-    for word in text.split():
+    words = text.split()
+    if max(map(len, words), default=0) < 24:
+        return out
+    for word in words:
         if len(word) < 24:
             continue
         for m in _HEX_RUN.finditer(word):

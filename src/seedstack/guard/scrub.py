@@ -49,26 +49,9 @@ def scrub_texts(
     ner: _Recognizer | None = None,
 ) -> Iterator[str]:
     """Yield each text redacted; placeholders are numbered per record, HMAC pseudonyms are global."""
-    batch: list[str] = []
+    dets = set(detectors)
     for text in texts:
-        batch.append(text)
-        if len(batch) >= 2000:
-            yield from _scrub_batch(engine, batch, report, detectors, mode, hmac_key, ner)
-            batch = []
-    if batch:
-        yield from _scrub_batch(engine, batch, report, detectors, mode, hmac_key, ner)
-
-
-def _scrub_batch(
-    engine: GuardEngine,
-    texts: list[str],
-    report: ScrubReport,
-    detectors: frozenset[str],
-    mode: str,
-    hmac_key: bytes | None,
-    ner: _Recognizer | None,
-) -> Iterator[str]:
-    for text, findings in zip(texts, engine.scan_many(texts, detectors=set(detectors)), strict=True):
+        findings = engine.scan(text, detectors=dets)
         if ner is not None:
             findings = resolve_overlaps(findings + ner.find(text))
         report.records += 1

@@ -40,7 +40,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int, float], ...] 
     ("GCP_OAUTH_TOKEN", ("ya29.",), re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}"), 0, 0.95),
     (
         "GITHUB_TOKEN",
-        ("gh", "github_pat_"),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
         0,
         0.99,
@@ -71,6 +71,7 @@ _KEY_CUE = re.compile(
     r"credential|client[_-]?secret|bearer)[\w.-]{0,24}[\"']?\s*(?:[:=]|=>|\bis\b)?\s*[\"']?$"
 )
 _KEYWORD_NEEDLES = ("key", "secret", "token", "pass", "pwd", "auth", "credential", "bearer")
+_NEEDLES = re.compile("|".join(sorted({re.escape(n) for p in _PATTERNS for n in p[1]}, key=len, reverse=True)))
 SECRET_TYPES = (*(p[0] for p in _PATTERNS), "HIGH_ENTROPY_TOKEN")
 
 
@@ -90,8 +91,9 @@ def _looks_random(tok: str, min_entropy: float) -> bool:
 def find_secrets(text: str, *, min_entropy: float = 3.5) -> list[Finding]:
     """Every credential-like span, with the secret itself as the span (so redaction keeps the name)."""
     out: list[Finding] = []
+    present = set(_NEEDLES.findall(text))
     for typ, needles, rx, group, score in _PATTERNS:
-        if not any(map(text.__contains__, needles)):
+        if present.isdisjoint(needles):
             continue
         for m in rx.finditer(text):
             out.append(Finding("secrets", typ, m.start(group), m.end(group), score))
