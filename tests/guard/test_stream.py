@@ -55,3 +55,27 @@ def test_placeholder_split_across_chunks_is_restored(engine: GuardEngine) -> Non
     v = engine.check_input([{"role": "user", "content": "email ann@example.com"}], policy)
     scanner = engine.output_scanner(policy, system_prompt=None, restore=v.restore)
     assert _stream(scanner, ["I wrote to <EMA", "IL_1>, done."]) == "I wrote to ann@example.com, done."
+
+
+def test_protected_record_streamed_word_by_word_is_blocked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from seedstack.config.guard import GuardConfig
+
+    records = tmp_path / "records.txt"
+    records.write_text("Patient 8812 Mary Major was admitted on a Tuesday with chest pain and released Friday\n")
+    engine = GuardEngine.from_config(GuardConfig(protected_records=[records]))
+    scanner = engine.output_scanner(GuardPolicy(), system_prompt=None, restore=None)
+    words = "As noted, Mary Major was admitted on a Tuesday with chest pain and released Friday.".split(" ")
+    sent = ""
+    with pytest.raises(GuardrailBlockedError):
+        for w in words:
+            sent += scanner.feed(w + " ")
+        sent += scanner.finish()
+    assert "chest pain and released" not in sent
+
+
+def test_missing_protected_records_file_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from seedstack.config.guard import GuardConfig
+    from seedstack.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="protected_records"):
+        GuardEngine.from_config(GuardConfig(protected_records=[tmp_path / "nope.jsonl"]))

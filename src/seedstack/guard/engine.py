@@ -109,7 +109,11 @@ class GuardEngine:
         """Guard a chat request's messages; the returned messages are a new list, the input is untouched."""
         if not policy.enabled:
             return InputVerdict(None, list(messages), {}, [])
-        actions = {"injection": policy.input.injection, "secrets": policy.input.secrets, "pii": policy.input.pii}
+        actions: dict[str, str] = {
+            "injection": policy.input.injection,
+            "secrets": policy.input.secrets,
+            "pii": policy.input.pii,
+        }
         pii_types = frozenset(policy.pii_types) if policy.pii_types else None
         found: dict[str, list[tuple[int, int | None, Finding]]] = {d: [] for d in _INPUT_DETECTORS}
         ms = dict.fromkeys(_INPUT_DETECTORS, 0.0)
@@ -126,12 +130,12 @@ class GuardEngine:
                     ms["injection"] += (time.perf_counter() - t0) * 1000
                     if f is not None:
                         found["injection"].append((i, j, f))
-                for det, fn in (("secrets", find_secrets), ("pii", find_pii)):
+                for det in ("secrets", "pii"):
                     if actions[det] == "off":
                         continue
                     t0 = time.perf_counter()
                     for part, offset in self._windows(text):
-                        hits = fn(part, pii_types) if det == "pii" else fn(part)  # type: ignore[operator]
+                        hits = find_pii(part, pii_types) if det == "pii" else find_secrets(part)
                         found[det].extend((i, j, f) for f in _shift(hits, offset))
                     ms[det] += (time.perf_counter() - t0) * 1000
         verdicts, blocked = _verdicts("input", actions, found, ms)

@@ -226,9 +226,9 @@ def find_pii(text: str, types: frozenset[str] | None = None) -> list[Finding]:
             out.append(Finding("pii", "PERSON", m.start(1), m.end(1), 0.6))
     for word in _NAME_WORDS:
         for cue in _occurrences(lowered, word):
-            m = _NAME_AFTER.match(text, cue + len(word))
-            if m and m.group(1).split(" ", 1)[0] not in _NOT_NAMES:
-                out.append(Finding("pii", "PERSON", m.start(1), m.end(1), 0.6))
+            intro = _NAME_AFTER.match(text, cue + len(word))
+            if intro and intro.group(1).split(" ", 1)[0] not in _NOT_NAMES:
+                out.append(Finding("pii", "PERSON", intro.start(1), intro.end(1), 0.6))
     out.extend(addresses)
     if types is not None:
         out = [f for f in out if f.type in types]
