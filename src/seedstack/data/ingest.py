@@ -26,7 +26,7 @@ from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
 from ..crypto import DataKeyring
 from ..errors import InvalidRequestError
 from .errors import ConcurrentWriteError, SchemaMismatchError
-from .hashing import content_hash, row_hashes
+from .hashing import RowHasher, content_hash
 from .readers import detect_format, iter_blocks
 from .schema import ROW_HASH, canonical_type, conform, schema_hash
 from .scrub import Scrubber, ScrubReport
@@ -141,6 +141,7 @@ def ingest(
             raw.dir.mkdir()
         added = 0
         seq = 0
+        hasher = RowHasher()
         for path in req.paths:
             path = Path(path)
             fmt = detect_format(path, req.fmt)
@@ -159,7 +160,9 @@ def ingest(
                     seq += 1
                 if scrubber is not None and report is not None:
                     table = scrubber.scrub(table, report)
-                table = table.append_column(pa.field(ROW_HASH, pa.int64(), nullable=False), row_hashes(table))
+                table = table.append_column(
+                    pa.field(ROW_HASH, pa.int64(), nullable=False), hasher.hashes(table)
+                )
                 spool.write(table)
                 added += table.num_rows
             sources.append({"file": path.name, "bytes": path.stat().st_size, "format": fmt, "rows": rows_in})

@@ -174,16 +174,16 @@ class GuardScrubber:
         # Scan each distinct string once: roles, system prompts and templates repeat on every row.
         enc = pc.dictionary_encode(arr)
         uniq, codes = enc.dictionary, enc.indices
-        uhits, types = self._scan_unique(uniq)
+        uhits, found = self._scan_unique(uniq)
         if not uhits.any():
             return arr, hits
         code_np = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False)
         valid = code_np >= 0
         hits[valid] = uhits[code_np[valid]]
         occurrences = np.bincount(code_np[valid], minlength=len(uniq))
-        for u, counter in types.items():
-            for t, k in counter.items():
-                report.entities[t] += k * int(occurrences[u])
+        for u, fs in found.items():
+            for f in fs:
+                report.entities[str(f.type)] += int(occurrences[u])
         if self.policy == "drop":
             return arr, hits
         report.values_changed += int(hits.sum())
@@ -192,16 +192,19 @@ class GuardScrubber:
         replacements = []
         for u in idx.tolist():
             value = uniq[u].as_py()
-            local = [f for f in self._scan(value) if self._wanted(f)]
-            replacements.append(self.engine.redact(value, local, mode=mode, hmac_key=self.hmac_key))
+            replacements.append(self.engine.redact(value, found[u], mode=mode, hmac_key=self.hmac_key))
         new_uniq = pc.replace_with_mask(uniq, pa.array(uhits), pa.array(replacements, type=uniq.type))
         return pc.take(new_uniq, codes), hits
 
-    def _scan_unique(self, uniq: pa.Array) -> tuple[np.ndarray, dict[int, Counter[str]]]:
-        """Which distinct values hold PII, and of which types; one engine call per ~1M characters."""
+    def _scan_unique(self, uniq: pa.Array) -> tuple[np.ndarray, dict[int, list[Any]]]:
+        """Which distinct values hold PII, with findings in each value's own coordinates.
+
+        One engine call per ~1M characters; the findings are reused for redaction, so a value
+        is never scanned twice.
+        """
         lengths = pc.utf8_length(uniq).to_numpy(zero_copy_only=False).astype(np.int64)
         uhits = np.zeros(len(uniq), dtype=bool)
-        types: dict[int, Counter[str]] = {}
+        found: dict[int, list[Any]] = {}
         cap = self._chunk_chars
         ends = np.cumsum(lengths + len(_SEP))
         edges = [0]
@@ -223,11 +226,12 @@ class GuardScrubber:
                 continue
             owners = np.searchsorted(starts, np.array([f.start for f in findings]), side="right") - 1
             for f, i in zip(findings, owners.tolist(), strict=True):
-                if f.start >= starts[i] + plen[i]:
+                begin, size = int(starts[i]), int(plen[i])
+                if f.start >= begin + size:
                     continue  # a match that began inside the separator
                 uhits[a + i] = True
-                types.setdefault(a + i, Counter())[str(f.type)] += 1
-        return uhits, types
+                found.setdefault(a + i, []).append(_moved(f, f.start - begin, min(f.end - begin, size)))
+        return uhits, found
 
     def _scan(self, text: str) -> list[Any]:
         """Scan ``text`` whole: the engine samples head and tail of huge texts, so longer ones are
@@ -249,15 +253,18 @@ class GuardScrubber:
         return self.entities is None or str(finding.type) in self.entities
 
 
-def _shifted(finding: Any, offset: int) -> Any:
-    if not offset:
+def _moved(finding: Any, start: int, end: int) -> Any:
+    """The same finding at new offsets (the guard's Finding is a frozen dataclass)."""
+    if finding.start == start and finding.end == end:
         return finding
     if dataclasses.is_dataclass(finding) and not isinstance(finding, type):
         f: Any = finding
-        return dataclasses.replace(f, start=f.start + offset, end=f.end + offset)
-    return type(finding)(
-        finding.detector, finding.type, finding.start + offset, finding.end + offset, finding.score
-    )
+        return dataclasses.replace(f, start=start, end=end)
+    return type(finding)(finding.detector, finding.type, start, end, finding.score)
+
+
+def _shifted(finding: Any, offset: int) -> Any:
+    return _moved(finding, finding.start + offset, finding.end + offset)
 
 
 def scrubber_from_settings(settings: Any, engine: PiiEngine | None = None) -> GuardScrubber | None:
