@@ -64,7 +64,8 @@ def test_protected_record_streamed_word_by_word_is_blocked(tmp_path) -> None:  #
     records.write_text("Patient 8812 Mary Major was admitted on a Tuesday with chest pain and released Friday\n")
     engine = GuardEngine.from_config(GuardConfig(protected_records=[records]))
     scanner = engine.output_scanner(GuardPolicy(), system_prompt=None, restore=None)
-    words = "As noted, Mary Major was admitted on a Tuesday with chest pain and released Friday.".split(" ")
+    answer = "As noted, Mary Major was admitted on a Tuesday with chest pain and released Friday."
+    words = answer.split(" ")
     sent = ""
     with pytest.raises(GuardrailBlockedError):
         for w in words:

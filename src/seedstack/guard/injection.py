@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from importlib import resources
-from itertools import pairwise, repeat
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -26,23 +26,38 @@ CHANNELS = ("user", "document")
 
 
 class _ChannelWeights:
-    __slots__ = ("bias", "bigrams", "threshold", "unigrams", "unk", "unk_bigram")
+    """One channel's weights, indexed by the shared token ids (id 0: a token the model never saw)."""
+
+    __slots__ = ("bias", "bigram_weights", "threshold", "unigram_weights", "unk_bigram")
 
     def __init__(
-        self, unigrams: dict[str, float], bigrams: dict[tuple[str, str], float], bias: float, threshold: float
+        self, unigram_weights: np.ndarray, bigram_weights: np.ndarray, unk_bigram: float, bias: float, threshold: float
     ) -> None:
-        self.unk = unigrams.pop("<unk>", 0.0)
-        self.unk_bigram = bigrams.pop(("<unk>", "<unk>"), 0.0)
-        self.unigrams = unigrams
-        self.bigrams = bigrams
+        self.unigram_weights = unigram_weights
+        self.bigram_weights = bigram_weights
+        self.unk_bigram = unk_bigram
         self.bias = bias
         self.threshold = threshold
 
 
 class InjectionModel:
-    """Attack probability for a text on a channel; load once with :meth:`load` and share."""
+    """Attack probability for a text on a channel; load once with :meth:`load` and share.
 
-    def __init__(self, channels: dict[str, _ChannelWeights], meta: dict[str, object]) -> None:
+    Tokens map to integer ids with one C-level dict pass; unigram weights are then an array gather and
+    bigrams (``id1 * n_ids + id2``) one vectorised binary search in a sorted key array, so the cost per
+    token is a few numpy operations rather than a Python dict lookup per bigram.
+    """
+
+    def __init__(
+        self,
+        token_ids: dict[str, int],
+        bigram_keys: np.ndarray,
+        channels: dict[str, _ChannelWeights],
+        meta: dict[str, object],
+    ) -> None:
+        self._token_ids = token_ids
+        self._n_ids = len(token_ids) + 1
+        self._bigram_keys = bigram_keys
         self._channels = channels
         self.meta = meta
 
@@ -62,16 +77,30 @@ class InjectionModel:
         uni = json.loads(_text(z["unigrams"]))
         first = json.loads(_text(z["bigram_first"]))
         second = json.loads(_text(z["bigram_second"]))
-        bigrams = list(zip(first, second, strict=True))
+        token_ids = {t: i for i, t in enumerate(sorted(set(uni) | set(first) | set(second)), start=1)}
+        n_ids = len(token_ids) + 1
+        uni_idx = np.fromiter(map(token_ids.__getitem__, uni), dtype=np.int64, count=len(uni))
+        keys = np.fromiter(map(token_ids.__getitem__, first), dtype=np.int64, count=len(first)) * n_ids
+        keys += np.fromiter(map(token_ids.__getitem__, second), dtype=np.int64, count=len(second))
+        order = np.argsort(keys, kind="stable")
+        unk_id, unk_bigram_key = token_ids.get("<unk>"), None
+        if unk_id is not None:
+            unk_bigram_key = unk_id * n_ids + unk_id
         channels = {}
         for ch in CHANNELS:
+            uw = np.zeros(n_ids)
+            uw[uni_idx] = z[f"uni_{ch}"]
+            if unk_id is not None:
+                uw[0] = uw[unk_id]  # tokens the model never saw weigh what "<unk>" weighs
+            bw = z[f"bi_{ch}"].astype(np.float64)[order]
+            unk_bigram = 0.0
+            if unk_bigram_key is not None:
+                at = np.flatnonzero(keys[order] == unk_bigram_key)
+                unk_bigram = float(bw[at[0]]) if at.size else 0.0
             channels[ch] = _ChannelWeights(
-                dict(zip(uni, z[f"uni_{ch}"].astype(np.float64).tolist(), strict=True)),
-                dict(zip(bigrams, z[f"bi_{ch}"].astype(np.float64).tolist(), strict=True)),
-                float(meta["bias"][ch]),
-                _sigmoid(float(meta["threshold"][ch])),  # stored as a logit
+                uw, bw, unk_bigram, float(meta["bias"][ch]), _sigmoid(float(meta["threshold"][ch]))
             )
-        return cls(channels, meta)
+        return cls(token_ids, keys[order], channels, meta)
 
     def threshold(self, channel: str) -> float:
         return self._channels[_channel(channel)].threshold
@@ -99,16 +128,14 @@ class InjectionModel:
         n = len(toks)
         if n == 0:
             return cw.bias
-        if channel != "document":
-            # one span: plain C-level sums, no arrays
-            total = sum(map(cw.unigrams.get, toks, repeat(cw.unk)))
-            total += sum(map(cw.bigrams.get, pairwise(toks), repeat(cw.unk_bigram)))
-            return cw.bias + total / math.sqrt(max(n, MIN_NORM))
-        contrib = np.fromiter(map(cw.unigrams.get, toks, repeat(cw.unk)), dtype=np.float64, count=n)
+        ids = np.fromiter(map(self._token_ids.get, toks, repeat(0)), dtype=np.int64, count=n)
+        contrib = cw.unigram_weights[ids]
         if n > 1:
-            contrib[:-1] += np.fromiter(
-                map(cw.bigrams.get, pairwise(toks), repeat(cw.unk_bigram)), dtype=np.float64, count=n - 1
-            )
+            keys = ids[:-1] * self._n_ids + ids[1:]
+            pos = np.searchsorted(self._bigram_keys, keys)
+            np.minimum(pos, self._bigram_keys.size - 1, out=pos)
+            hit = self._bigram_keys[pos] == keys
+            contrib[:-1] += np.where(hit, cw.bigram_weights[pos], cw.unk_bigram)
         bounds = spans(toks, channel, line_ends)
         if len(bounds) == 1:
             return cw.bias + float(contrib.sum()) / math.sqrt(max(n, MIN_NORM))
