@@ -26,6 +26,6 @@ def test_huge_text_is_scanned_in_bounded_windows() -> None:
 
 def test_binary_junk_and_malformed_messages(engine: GuardEngine) -> None:
     junk = bytes(range(256)) * 20
-    assert isinstance(engine.scan(junk), list)
+    assert [f for f in engine.scan(junk) if f.detector == "injection"] == []  # binary is not a prompt
     v = engine.check_input(["not a dict", {"role": "user", "content": 42}], GuardPolicy())  # type: ignore[list-item]
     assert v.blocked is None

@@ -7,6 +7,7 @@ serves every alias and key concurrently without locks.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +26,7 @@ from .types import Finding, InputVerdict, OutputVerdict, Verdict
 
 __all__ = ["GuardEngine"]
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INPUT_DETECTORS = ("injection", "secrets", "pii")
 _OUTPUT_DETECTORS = ("leakage", "secrets", "pii")
 _DOCUMENT_ROLES = frozenset({"tool", "function", "document", "retrieval", "ipython"})
@@ -206,8 +208,8 @@ class GuardEngine:
         return custom if custom is not None else self.model.threshold(channel)
 
     def _injection(self, text: str, channel: str, threshold: float) -> Finding | None:
-        if not text.strip():
-            return None
+        if not text.strip() or _mostly_binary(text):
+            return None  # not language: there is no instruction to follow in it
         score = self.model.score(self._bounded(text), channel)
         if score >= threshold:
             return Finding("injection", "JAILBREAK" if channel == "user" else "INDIRECT_INJECTION", 0, len(text), score)
@@ -225,6 +227,14 @@ class GuardEngine:
             return [(text, 0)]
         half = self.max_scan_chars // 2
         return [(text[:half], 0), (text[-half:], len(text) - half)]
+
+
+def _mostly_binary(text: str) -> bool:
+    """Undecodable or control bytes make up over 30% of the text (a file upload gone wrong, not a prompt)."""
+    if "\ufffd" not in text and _CONTROL.search(text) is None:
+        return False
+    junk = text.count("\ufffd") + len(_CONTROL.findall(text))
+    return junk > 0.3 * len(text)
 
 
 def _shift(findings: list[Finding], offset: int) -> list[Finding]:
