@@ -227,6 +227,43 @@ def save(path: Path, feats: list[str], weights: dict[str, np.ndarray], meta: dic
     np.savez_compressed(path, **arrays)
 
 
+def calibrate_edges(path: Path, rows: list[dict], quantile: float = 99.5) -> float:
+    """Set the stricter threshold for the head/tail windows of user prompts from benign training text.
+
+    Stored as ``edge_offset``: how much higher (in logits) an edge window must score than the whole-prompt
+    threshold, so that only ``100 - quantile`` % of benign training prompts trip it.
+    """
+    from seedstack.guard.injection import EDGE, InjectionModel
+
+    with np.load(path, allow_pickle=False) as z:
+        arrays = dict(z.items())
+    meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    meta.pop("edge_offset", None)
+    arrays["meta"] = _bytes(json.dumps(meta))
+    np.savez_compressed(path, **arrays)
+    model = InjectionModel.load(path)
+    cw = model._channels["user"]
+    edge_logits = []
+    for r in rows:
+        if r["label"] != 0 or r["channel"] == "document":
+            continue
+        toks = tokens(normalize(r["text"]))
+        if len(toks) <= EDGE:
+            continue
+        ids = np.fromiter((model._token_ids.get(t, 0) for t in toks), dtype=np.int64, count=len(toks))
+        c = cw.unigram_weights[ids]
+        keys = ids[:-1] * model._n_ids + ids[1:]
+        pos = np.minimum(np.searchsorted(model._bigram_keys, keys), model._bigram_keys.size - 1)
+        c[:-1] += np.where(model._bigram_keys[pos] == keys, cw.bigram_weights[pos], cw.unk_bigram)
+        edge_logits.append(cw.bias + max(c[:EDGE].sum(), c[-EDGE:].sum()) / math.sqrt(EDGE))
+    t2 = float(np.percentile(edge_logits, quantile))
+    offset = max(0.0, t2 - float(meta["threshold"]["user"]))
+    meta["edge_offset"] = offset
+    arrays["meta"] = _bytes(json.dumps(meta))
+    np.savez_compressed(path, **arrays)
+    return offset
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", type=Path, default=DATA / "train.jsonl")
@@ -300,6 +337,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save(args.out, vocab_kept, {ch: weights[ch][keep] for ch in CHANNELS}, meta)
 
+    edge_offset = calibrate_edges(args.out, train)
+
     # report on dev with the exported artifact, through the run-time scorer
     from seedstack.guard.injection import InjectionModel
 
@@ -313,6 +352,7 @@ def main() -> None:
                 "dev": report("dev", dev_scores, dev, thr),
                 "dev_recall_at_fpr": recall_at(dev_scores, dev),
                 "threshold_logit": thr,
+                "edge_offset": edge_offset,
                 "features": len(vocab_kept),
                 "bytes": args.out.stat().st_size,
                 "seconds": round(time.time() - t0, 1),

@@ -20,9 +20,10 @@ import numpy as np
 from .features import MIN_NORM, document_tokens, spans, tokens
 from .normalize import decode_smuggled, normalize
 
-__all__ = ["CHANNELS", "InjectionModel"]
+__all__ = ["CHANNELS", "EDGE", "InjectionModel"]
 
 CHANNELS = ("user", "document")
+EDGE = 32
 
 
 class _ChannelWeights:
@@ -60,6 +61,10 @@ class InjectionModel:
         self._bigram_keys = bigram_keys
         self._channels = channels
         self.meta = meta
+        # a short injection padded with benign text is diluted in the whole-prompt average; the first
+        # and last EDGE tokens are scored on their own too, against a stricter threshold (an offset)
+        offset = meta.get("edge_offset")
+        self._edge_offset = float(offset) if isinstance(offset, int | float) else None
 
     @classmethod
     def load(cls, path: Path | None = None) -> InjectionModel:
@@ -138,7 +143,11 @@ class InjectionModel:
             contrib[:-1] += np.where(hit, cw.bigram_weights[pos], cw.unk_bigram)
         bounds = spans(toks, channel, line_ends)
         if len(bounds) == 1:
-            return cw.bias + float(contrib.sum()) / math.sqrt(max(n, MIN_NORM))
+            whole = cw.bias + float(contrib.sum()) / math.sqrt(max(n, MIN_NORM))
+            if channel == "document" or self._edge_offset is None or n <= EDGE:
+                return whole
+            edges = max(float(contrib[:EDGE].sum()), float(contrib[-EDGE:].sum())) / math.sqrt(EDGE)
+            return max(whole, cw.bias + edges - self._edge_offset)
         csum = np.concatenate(([0.0], np.cumsum(contrib)))
         b = np.array(bounds)
         lengths = b[:, 1] - b[:, 0]
