@@ -54,8 +54,7 @@ def planted(now: float) -> RequestRecord:
                     {
                         "message": {
                             "role": "assistant",
-                            "content": "Your refund for order A77777 was denied: "
-                            "the 30-day return window had closed.",
+                            "content": "Your refund for order A77777 was denied: the 30-day return window had closed.",
                         }
                     }
                 ]

@@ -45,9 +45,7 @@ def test_search_then_why_from_a_complaint(cli_store):
 
 def test_traces_show_prints_the_tree(cli_store):
     with open_store(cli_store) as s:
-        trace_id = s.query_one(
-            "SELECT trace_id FROM requests WHERE trace_id IS NOT NULL AND payload_kept = 1"
-        )[0]
+        trace_id = s.query_one("SELECT trace_id FROM requests WHERE trace_id IS NOT NULL AND payload_kept = 1")[0]
     res = runner.invoke(app, ["traces", "show", trace_id], env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
     assert f"trace {trace_id}" in res.output and "tool call" in res.output and "web_search" in res.output
@@ -56,10 +54,7 @@ def test_traces_show_prints_the_tree(cli_store):
 def test_slo_gc_and_drift_commands(cli_store):
     res = runner.invoke(app, ["slo"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert (
-        "chat-p99-latency" in res.output
-        and "optimize the model (quantize, speculative decoding)" in res.output
-    )
+    assert "chat-p99-latency" in res.output and "optimize the model (quantize, speculative decoding)" in res.output
     res = runner.invoke(app, ["gc", "--dry-run", "--json"])
     assert orjson.loads(res.output)["requests"] == 1
     res = runner.invoke(app, ["gc"])
@@ -87,9 +82,7 @@ def test_why_and_search_open_payloads_sealed_by_the_data_keyring(cli_store):
     from seedstack.crypto import DataKeyring
 
     ring = DataKeyring.from_settings(load_settings())
-    body = ring.encrypt(
-        orjson.dumps(chat_payload("my parcel never came", "We shipped the sealed parcel on Monday"))
-    )
+    body = ring.encrypt(orjson.dumps(chat_payload("my parcel never came", "We shipped the sealed parcel on Monday")))
     with open_store(cli_store) as s:
         insert_records(s, [make_record("req_sealed", payload_kept=True, customer="sealco")], index=False)
         s.execute(
@@ -101,8 +94,6 @@ def test_why_and_search_open_payloads_sealed_by_the_data_keyring(cli_store):
         )
     res = runner.invoke(app, ["why", "req_sealed", "--json"])
     assert res.exit_code == 0, res.output
-    assert (
-        "sealed parcel" in orjson.loads(res.output)["payload"]["response"]["choices"][0]["message"]["content"]
-    )
+    assert "sealed parcel" in orjson.loads(res.output)["payload"]["response"]["choices"][0]["message"]["content"]
     res = runner.invoke(app, ["search", "parcel shipped", "--customer", "sealco", "--json"])
     assert [h["request_id"] for h in orjson.loads(res.output)] == ["req_sealed"]

@@ -97,9 +97,7 @@ class ScriptedUpstream:
             "created": 0,
             "model": "support-8b",
             "usage": usage,
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}
-            ],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
         }
         await send(
             {

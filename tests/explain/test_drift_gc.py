@@ -50,15 +50,9 @@ def test_gc_expires_payloads_and_metadata_on_separate_clocks(store):
     insert_records(
         store,
         [
-            make_record(
-                "req_new", ts=NOW - day, payload_kept=True, payload=chat_payload("q", "fresh answer")
-            ),
-            make_record(
-                "req_mid", ts=NOW - 40 * day, payload_kept=True, payload=chat_payload("q", "older answer")
-            ),
-            make_record(
-                "req_old", ts=NOW - 100 * day, payload_kept=True, payload=chat_payload("q", "ancient answer")
-            ),
+            make_record("req_new", ts=NOW - day, payload_kept=True, payload=chat_payload("q", "fresh answer")),
+            make_record("req_mid", ts=NOW - 40 * day, payload_kept=True, payload=chat_payload("q", "older answer")),
+            make_record("req_old", ts=NOW - 100 * day, payload_kept=True, payload=chat_payload("q", "ancient answer")),
         ],
     )
     ret = RetentionConfig(payload_days=30, metadata_days=90)

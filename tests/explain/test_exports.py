@@ -32,7 +32,7 @@ PUBLIC = {
     "seedstack.explain.index": {"PayloadIndexSink", "index_payloads", "index_rows", "sync_index"},
     "seedstack.http.ui": {"create_ui_app"},
     "seedstack.http.admin": {"create_admin_app"},
-    "seedstack.telemetry.otel": {"OTLPSink", "span_attributes"},
+    "seedstack.telemetry.otel": {"OTLPSink", "SpanBuilder", "span_attributes"},
 }
 
 

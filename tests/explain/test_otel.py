@@ -64,9 +64,7 @@ def test_records_arrive_as_genai_spans_with_payloads_only_when_sampled(receiver)
     from seedstack.telemetry.otel import OTLPSink
 
     port = receiver.server_address[1]
-    sink = OTLPSink(
-        OTLPConfig(enabled=True, endpoint=f"http://127.0.0.1:{port}/v1/traces", service_name="gw-test")
-    )
+    sink = OTLPSink(OTLPConfig(enabled=True, endpoint=f"http://127.0.0.1:{port}/v1/traces", service_name="gw-test"))
     sampled = make_record(
         "req_sampled",
         trace_id=TRACE,
@@ -77,14 +75,10 @@ def test_records_arrive_as_genai_spans_with_payloads_only_when_sampled(receiver)
             RouteAttempt("vllm-c", "timeout", None, 3000.0, "no answer"),
             RouteAttempt("vllm-a", "ok", 200, 140.0),
         ],
-        guard=[
-            {"detector": "pii", "direction": "output", "action": "redact", "types": ["EMAIL"], "score": 1.0}
-        ],
+        guard=[{"detector": "pii", "direction": "output", "action": "redact", "types": ["EMAIL"], "score": 1.0}],
     )
     child = make_record("req_child", trace_id=TRACE, parent_id="req_sampled")
-    failed = make_record(
-        "req_failed", status_code=502, error_class="UpstreamError", error_message="all failed"
-    )
+    failed = make_record("req_failed", status_code=502, error_class="UpstreamError", error_message="all failed")
     for rec in (sampled, child, failed):
         sink.submit(rec)
     assert sink.force_flush()
@@ -105,9 +99,7 @@ def test_records_arrive_as_genai_spans_with_payloads_only_when_sampled(receiver)
     assert attrs["gen_ai.request.temperature"] == 0.2 and attrs["gen_ai.request.seed"] == 42
     assert attrs["seedstack.cost_usd"] == pytest.approx(0.00012)
     assert attrs["seedstack.guard.actions"] == ["pii:redact"] and attrs["seedstack.route.attempts"] == 2
-    assert (
-        "where is my refund" in attrs["gen_ai.input.messages"] and "denied" in attrs["gen_ai.output.messages"]
-    )
+    assert "where is my refund" in attrs["gen_ai.input.messages"] and "denied" in attrs["gen_ai.output.messages"]
     assert (s.end_time_unix_nano - s.start_time_unix_nano) / 1e6 == pytest.approx(150.0)
 
     c = spans["req_child"]

@@ -17,12 +17,8 @@ def test_complaint_text_and_customer_find_the_answer_first(filled):
 
 
 def test_filters_exclude_other_customers_statuses_and_time(filled):
-    assert all(
-        h.customer == "globex" for h in search(filled, "refund denied", SearchFilters(customer="globex"))
-    )
-    assert COMPLAINT_ID not in [
-        h.request_id for h in search(filled, "refund denied", SearchFilters(status="error"))
-    ]
+    assert all(h.customer == "globex" for h in search(filled, "refund denied", SearchFilters(customer="globex")))
+    assert COMPLAINT_ID not in [h.request_id for h in search(filled, "refund denied", SearchFilters(status="error"))]
     errors = search(filled, "", SearchFilters(status="error"), limit=50)
     assert errors and all(h.status_code >= 400 for h in errors)
     old = search(filled, "refund denied", SearchFilters(customer="acme", until=NOW - 2 * 3600))
@@ -42,12 +38,8 @@ def test_empty_query_lists_newest_sampled_first(filled):
 
 
 def test_records_indexed_by_the_recorder_hook_and_by_catch_up(store):
-    a = make_record(
-        "req_a", payload_kept=True, payload=chat_payload("hello", "the warranty covers water damage")
-    )
-    b = make_record(
-        "req_b", payload_kept=True, payload=chat_payload("hi", "the warranty excludes water damage")
-    )
+    a = make_record("req_a", payload_kept=True, payload=chat_payload("hello", "the warranty covers water damage"))
+    b = make_record("req_b", payload_kept=True, payload=chat_payload("hi", "the warranty excludes water damage"))
     insert_records(store, [a, b], index=False)
     assert search(store, "warranty water") == []
     assert index_payloads(store, [a]) == 1

@@ -16,9 +16,7 @@ def _traffic(store, latencies, *, errors=0, age_s=600.0):
         make_record(f"req_{i}", ts=NOW - age_s - i, latency_ms=ms, ttft_ms=ms * 0.3, queue_ms=1.0)
         for i, ms in enumerate(latencies)
     ]
-    recs += [
-        make_record(f"req_err{i}", ts=NOW - age_s, status_code=502, latency_ms=50.0) for i in range(errors)
-    ]
+    recs += [make_record(f"req_err{i}", ts=NOW - age_s, status_code=502, latency_ms=50.0) for i in range(errors)]
     insert_records(store, recs)
 
 

@@ -60,9 +60,7 @@ def test_unknown_request_id_says_where_ids_come_from(store):
 
 def test_encrypted_payloads_need_the_keyring(store):
     body = orjson.dumps(chat_payload("hi", "secret answer"))
-    insert_records(
-        store, [make_record("req_enc", payload_kept=True, route=[RouteAttempt("vllm-a", "ok", 200, 10.0)])]
-    )
+    insert_records(store, [make_record("req_enc", payload_kept=True, route=[RouteAttempt("vllm-a", "ok", 200, 10.0)])])
     store.execute(
         "INSERT INTO payloads (request_id, ts, body, key_ref) VALUES (?, ?, ?, ?)",
         ("req_enc", NOW, body[::-1], "k1"),
@@ -72,9 +70,7 @@ def test_encrypted_payloads_need_the_keyring(store):
     with pytest.raises(ConfigError):
         load_payload(store, "req_enc")
     assert (
-        load_payload(store, "req_enc", decrypt=lambda b: b[::-1])["response"]["choices"][0]["message"][
-            "content"
-        ]
+        load_payload(store, "req_enc", decrypt=lambda b: b[::-1])["response"]["choices"][0]["message"]["content"]
         == "secret answer"
     )
 

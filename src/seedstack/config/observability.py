@@ -42,9 +42,7 @@ class SearchConfig(BaseModel):
         None,
         description="local path of a model2vec model for embedder=sentence (never downloaded at run time)",
     )
-    max_scan: int = Field(
-        100_000, ge=1000, description="most recent indexed payloads scanned per semantic query"
-    )
+    max_scan: int = Field(100_000, ge=1000, description="most recent indexed payloads scanned per semantic query")
 
 
 class SLOObjective(BaseModel):
@@ -92,12 +90,8 @@ class OTLPConfig(BaseModel):
         default_factory=dict, description="e.g. an auth header for a hosted collector"
     )
     service_name: str = "seedstack-gateway"
-    timeout_s: float = Field(
-        5.0, gt=0, le=60, description="per export call; a dead collector costs at most this"
-    )
-    include_payloads: bool = Field(
-        True, description="attach prompt/completion text to spans of sampled requests"
-    )
+    timeout_s: float = Field(5.0, gt=0, le=60, description="per export call; a dead collector costs at most this")
+    include_payloads: bool = Field(True, description="attach prompt/completion text to spans of sampled requests")
 
 
 class ObservabilityConfig(BaseModel):

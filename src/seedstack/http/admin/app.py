@@ -60,9 +60,7 @@ def filters_from(params: Any, now: float) -> SearchFilters:
         try:
             return float(raw)
         except ValueError:
-            raise InvalidRequestError(
-                f"{name} must be a number of milliseconds, got '{raw}'", param=name
-            ) from None
+            raise InvalidRequestError(f"{name} must be a number of milliseconds, got '{raw}'", param=name) from None
 
     def text(name: str) -> str | None:
         return params.get(name) or None
@@ -135,9 +133,7 @@ def create_admin_app(ctx: AppContext) -> StripPrefix:
 
     def not_found(request: Request, exc: Exception) -> Response:
         return _json(
-            openai_error_body(
-                f"no admin endpoint {request.url.path}: see docs/observability.md", "not_found_error"
-            ),
+            openai_error_body(f"no admin endpoint {request.url.path}: see docs/observability.md", "not_found_error"),
             404,
         )
 

@@ -18,7 +18,5 @@ class StripPrefix:
         if scope["type"] in ("http", "websocket"):
             path = scope.get("path", "")
             if path == self.prefix or path.startswith(self.prefix + "/"):
-                scope = dict(
-                    scope, path=path[len(self.prefix) :] or "/", root_path=scope.get("root_path", "")
-                )
+                scope = dict(scope, path=path[len(self.prefix) :] or "/", root_path=scope.get("root_path", ""))
         await self.app(scope, receive, send)

@@ -53,9 +53,7 @@ def create_ui_app(ctx: AppContext) -> StripPrefix:
         return HTMLResponse(env.get_template(name).render(**data), status_code=status)
 
     def authed(request: Request) -> bool:
-        return is_admin_key(store, request.cookies.get(COOKIE)) or is_admin_key(
-            store, bearer_key(request.headers)
-        )
+        return is_admin_key(store, request.cookies.get(COOKIE)) or is_admin_key(store, bearer_key(request.headers))
 
     def guarded(fn: Any) -> Any:
         def endpoint(request: Request) -> Response:
@@ -114,8 +112,7 @@ def create_ui_app(ctx: AppContext) -> StripPrefix:
     def requests_page(request: Request) -> Response:
         q = request.query_params
         f = {
-            k: q.get(k) or None
-            for k in ("q", "customer", "template", "alias", "key", "status", "min_latency", "since")
+            k: q.get(k) or None for k in ("q", "customer", "template", "alias", "key", "status", "min_latency", "since")
         }
         rows: list[Any] = []
         error = None
