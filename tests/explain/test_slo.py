@@ -64,3 +64,17 @@ def test_fast_burn_raises_an_alert_in_the_log_and_metrics(store, caplog):
 def test_no_traffic_is_unknown_not_green(store):
     lat, err = evaluate_slos(store, load_settings(), now=NOW)
     assert lat.met is None and lat.total == 0 and err.budget_remaining is None
+
+
+def test_gateway_wiring_gives_sinks_and_slo_metrics(store):
+    from seedstack.explain.index import PayloadIndexSink
+    from seedstack.explain.wiring import observability_sinks, register_slo_metrics
+
+    sinks = observability_sinks(load_settings(), store)
+    assert [type(s) for s in sinks] == [PayloadIndexSink]
+    otlp = observability_sinks(load_settings(observability={"otlp": {"enabled": True, "timeout_s": 1}}), store)
+    assert [type(s).__name__ for s in otlp] == ["PayloadIndexSink", "OTLPSink"]
+    otlp[1].shutdown()
+    reg = CollectorRegistry()
+    register_slo_metrics(reg, load_settings(), store)
+    assert "seedstack_slo_alert" in generate_latest(reg).decode()
