@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from hashlib import blake2b
 from itertools import pairwise
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -101,6 +102,8 @@ class SentenceEmbedder:
             from model2vec import StaticModel
         except ImportError:
             raise MissingExtraError("sentence embeddings", "embeddings") from None
+        if not Path(path).is_dir():  # a non-directory would be taken for a hub id and downloaded
+            raise ConfigError(f"cannot load the sentence model at {path}: it must be a local model2vec directory")
         try:
             self._model = StaticModel.from_pretrained(path)
         except Exception as exc:  # the library raises several kinds for a bad path

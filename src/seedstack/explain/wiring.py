@@ -9,6 +9,7 @@ from typing import Any
 
 from ..config import Settings
 from ..store import Store
+from .embed import make_embedder
 from .index import PayloadIndexSink
 from .slo import SLOCollector
 
@@ -17,7 +18,8 @@ __all__ = ["observability_sinks", "register_slo_metrics"]
 
 def observability_sinks(settings: Settings, store: Store) -> list[Any]:
     """Search indexing always; OTLP export when ``observability.otlp.enabled`` (needs the [otel] extra)."""
-    sinks: list[Any] = [PayloadIndexSink(store)]
+    search = settings.observability.search
+    sinks: list[Any] = [PayloadIndexSink(store, embedder=make_embedder(search.embedder, search.sentence_model))]
     if settings.observability.otlp.enabled:
         from ..telemetry.otel import OTLPSink
 

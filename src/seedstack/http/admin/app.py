@@ -27,6 +27,7 @@ from ...explain import (
     search,
     sync_index,
 )
+from ...explain.embed import make_embedder
 from ...explain.overview import overview
 from ...explain.payload import keyring_decryptor
 from ...explain.requests import list_requests
@@ -81,6 +82,8 @@ def filters_from(params: Any, now: float) -> SearchFilters:
 def create_admin_app(ctx: AppContext) -> StripPrefix:
     store, settings = ctx.store, ctx.settings
     decrypt = keyring_decryptor(settings)
+    search_cfg = settings.observability.search
+    embedder = make_embedder(search_cfg.embedder, search_cfg.sentence_model)
 
     def guarded(fn: Any) -> Any:
         def endpoint(request: Request) -> Response:
@@ -102,8 +105,11 @@ def create_admin_app(ctx: AppContext) -> StripPrefix:
         filters = filters_from(q, now)
         limit = min(int(q.get("limit") or 50), 500)
         if q.get("q"):
-            sync_index(store, decrypt=decrypt)
-            return [h.to_dict() for h in search(store, q["q"], filters, limit=limit)]
+            sync_index(store, decrypt=decrypt, embedder=embedder)
+            return [
+                h.to_dict()
+                for h in search(store, q["q"], filters, limit=limit, embedder=embedder, max_scan=search_cfg.max_scan)
+            ]
         return list_requests(store, filters, limit=limit)
 
     def why(request: Request) -> Any:

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from ...errors import NotFoundError, SeedstackError
 from ...explain import detect_drift, evaluate_slos, explain_request, load_trace, search, sync_index
+from ...explain.embed import make_embedder
 from ...explain.overview import overview
 from ...explain.payload import keyring_decryptor
 from ...explain.requests import list_requests
@@ -46,6 +47,8 @@ def _safe_next(target: str | None) -> str:
 def create_ui_app(ctx: AppContext) -> StripPrefix:
     store, settings = ctx.store, ctx.settings
     decrypt = keyring_decryptor(settings)
+    search_cfg = settings.observability.search
+    embedder = make_embedder(search_cfg.embedder, search_cfg.sentence_model)
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
     env.filters["when"] = _when
 
@@ -119,8 +122,11 @@ def create_ui_app(ctx: AppContext) -> StripPrefix:
         try:
             filters = filters_from(q, time.time())
             if f["q"]:
-                sync_index(store, decrypt=decrypt)
-                rows = [h.to_dict() for h in search(store, f["q"], filters, limit=50)]
+                sync_index(store, decrypt=decrypt, embedder=embedder)
+                rows = [
+                    h.to_dict()
+                    for h in search(store, f["q"], filters, limit=50, embedder=embedder, max_scan=search_cfg.max_scan)
+                ]
             else:
                 rows = list_requests(store, filters, limit=100)
         except SeedstackError as exc:
