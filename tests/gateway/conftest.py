@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -28,9 +29,16 @@ class RunningGateway:
     def headers(self, key: str | None = None) -> dict[str, str]:
         return {"authorization": f"Bearer {key or self.key}"}
 
-    def records(self) -> list[dict[str, Any]]:
-        self.app.ctx.gateway.recorder.flush()
-        return self.app.ctx.store.query_dicts("SELECT * FROM requests ORDER BY ts")
+    def records(self, at_least: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Every record so far, oldest first; waits (a little) for streams whose bookkeeping ends after
+        the client has read the last byte."""
+        deadline = time.time() + timeout
+        while True:
+            self.app.ctx.gateway.recorder.flush()
+            rows = self.app.ctx.store.query_dicts("SELECT * FROM requests ORDER BY ts")
+            if len(rows) >= at_least or time.time() > deadline:
+                return rows
+            time.sleep(0.02)
 
     def new_key(self, **kw: Any) -> str:
         plaintext, _ = create_key(self.app.ctx.store, **kw)

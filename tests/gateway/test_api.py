@@ -31,7 +31,7 @@ def test_openai_sdk_chat_stream_and_records(demo_gateway: RunningGateway) -> Non
             pieces.append(chunk.choices[0].delta.content)
     assert len("".join(pieces).split()) == 5  # the output guard may hold short text back and release it at once
 
-    recs = demo_gateway.records()
+    recs = demo_gateway.records(2)
     assert [r["stream"] for r in recs] == [0, 1]
     for r in recs:
         assert r["alias"] == "demo" and r["backend"] == "demo/simulator" and r["simulated"] == 1
@@ -72,7 +72,7 @@ def test_completions_embeddings_and_models(demo_gateway: RunningGateway) -> None
     emb = client.embeddings.create(model="demo", input=["a", "b"])
     assert len(emb.data) == 2 and len(emb.data[0].embedding) == 64
     assert [m.id for m in client.models.list()] == ["demo"]
-    endpoints = sorted(r["endpoint"] for r in demo_gateway.records())
+    endpoints = sorted(r["endpoint"] for r in demo_gateway.records(2))
     assert endpoints == ["completions", "embeddings"]
 
 

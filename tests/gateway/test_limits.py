@@ -53,7 +53,7 @@ def _budget_holds(gw: RunningGateway, budget: float, n: int) -> None:
     assert ok and refused, "the budget should admit some streams and refuse the rest"
     assert all(r.json()["error"]["code"] == "budget_exceeded" for r in refused)
     assert all("retry-after" in r.headers for r in refused)
-    records = [r for r in gw.records() if r["key_id"] and r["status_code"] == 200]
+    records = [r for r in gw.records(n) if r["key_id"] and r["status_code"] == 200]
     spent = sum(r["cost_usd"] for r in records)
     assert len(records) == len(ok)
     assert spent <= budget + 1e-9

@@ -28,7 +28,7 @@ from ..providers import ProviderHTTPError, UpstreamResponse
 from ..store import Store
 from ..telemetry.metrics import GatewayMetrics
 from ..telemetry.record import RequestRecord
-from ..telemetry.recorder import Recorder, RecordSink
+from ..telemetry.recorder import PayloadEncoder, Recorder, RecordSink
 from ..telemetry.sampler import PayloadSampler
 from .context import extract_meta
 from .guarding import GatewayGuard, system_prompt_of
@@ -69,7 +69,14 @@ def new_request_id() -> str:
 class Gateway:
     """All gateway state, built once per app and passed down (no module globals)."""
 
-    def __init__(self, settings: Settings, store: Store, *, sinks: list[RecordSink] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        sinks: list[RecordSink] | None = None,
+        encode_payload: PayloadEncoder | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.metrics = GatewayMetrics()
@@ -85,6 +92,7 @@ class Gateway:
             flush_interval_s=settings.telemetry.flush_interval_ms / 1000,
             batch_size=settings.telemetry.batch_size,
             sinks=sinks or [],
+            encode_payload=encode_payload,
         )
 
     async def start(self) -> None:

@@ -13,9 +13,13 @@ from ..config import Settings
 from ..errors import SeedstackError, openai_error_body
 from ..gateway.proxy import Gateway, new_request_id
 from ..gateway.responses import BodyResponse, StreamResponse, error_response, json_response
+from ..crypto import DataKeyring
+from ..explain.wiring import observability_sinks, register_slo_metrics
 from ..store import Store, open_store
 from ..telemetry.recorder import RecordSink
+from .admin import create_admin_app
 from .asgi import ASGIApp, Receive, Scope, Send, header_dict, read_body, send_body, send_stream
+from .ui import create_ui_app
 
 __all__ = ["AppContext", "SeedstackApp", "create_app"]
 
@@ -182,8 +186,21 @@ def _internal_error(request_id: str) -> BodyResponse:
 def create_app(
     settings: Settings, *, store: Store | None = None, sinks: list[RecordSink] | None = None
 ) -> SeedstackApp:
-    """Build the app and all its state. The store is opened (and migrated) here unless given."""
+    """Build the app and all its state. The store is opened (and migrated) here unless given.
+
+    Recorder sinks default to what ``observability`` configures (search indexing, OTLP export);
+    payloads are sealed with the data keyring (AES-GCM) before they reach the store.
+    """
     store = store or open_store(settings.store_url)
-    gateway = Gateway(settings, store, sinks=sinks)
+    keyring = DataKeyring.from_settings(settings)
+    gateway = Gateway(
+        settings,
+        store,
+        sinks=observability_sinks(settings, store) if sinks is None else sinks,
+        encode_payload=lambda body: (keyring.encrypt(body), keyring.active_id),
+    )
+    register_slo_metrics(gateway.metrics.registry, settings, store)
     ctx = AppContext(settings, store, gateway)
+    ctx.mounts["/ui/"] = create_ui_app(ctx)
+    ctx.mounts["/api/"] = create_admin_app(ctx)
     return SeedstackApp(ctx)

@@ -71,7 +71,7 @@ class Recorder:
         flush_interval_s: float = 0.2,
         batch_size: int = 5000,
         sinks: Sequence[RecordSink] = (),
-        encode_payload: PayloadEncoder = _plain,
+        encode_payload: PayloadEncoder | None = None,
         replay_interval_s: float = 5.0,
     ) -> None:
         self.store = store
@@ -79,7 +79,7 @@ class Recorder:
         self.flush_interval_s = flush_interval_s
         self.batch_size = batch_size
         self.sinks = list(sinks)
-        self.encode_payload = encode_payload
+        self.encode_payload = encode_payload or _plain
         self.replay_interval_s = replay_interval_s
         self.stats = RecorderStats()
         self._queue: deque[RequestRecord] = deque()
