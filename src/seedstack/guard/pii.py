@@ -54,7 +54,7 @@ _ADDRESS = re.compile(
     r"(?:,? (?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\.? ?#?\w+)?"
 )
 _PHONE_REGIONS = ("US", "GB", "DE", "AU", "IN")
-_ADDRESS_HINT = re.compile(r"\d [A-Z][\w'.-]* (?:[A-Z]|\w+ [A-Z])")
+_ADDRESS_HINT = re.compile(r"\d[A-Za-z]? [A-Z]")
 _DOB_WORDS = ("born", "birth", "dob", "d.o.b")
 _NAME_WORDS = ("my name is", "i am called", "name:", "signed", "regards,", "sincerely,")
 _NAME_AFTER = re.compile(r",? ?((?:[A-Z][a-z'’-]+)(?: [A-Z]\.?)?(?: [A-Z][a-z'’-]+){0,2})")
@@ -173,6 +173,21 @@ def _emails(text: str) -> Iterable[Finding]:
             yield Finding("pii", "EMAIL", local.start(), m.end(), 0.95)
 
 
+def _addresses(text: str) -> Iterable[Finding]:
+    """Street addresses, tried only where a number is followed by a capitalised word."""
+    last_end = -1
+    for hint in _ADDRESS_HINT.finditer(text):
+        start = hint.start()
+        while start > 0 and text[start - 1].isdigit() and hint.start() - start < 5:
+            start -= 1
+        if start < last_end or not _starts_clean(text, start, "_"):
+            continue
+        m = _ADDRESS.match(text, start)
+        if m is not None:
+            last_end = m.end()
+            yield Finding("pii", "ADDRESS", m.start(), m.end(), 0.6)
+
+
 def _ips(text: str) -> Iterable[Finding]:
     for m in _IPV4.finditer(text) if text.count(".") >= 3 else ():
         if not _starts_clean(text, m.start(), "_."):
@@ -205,13 +220,7 @@ def find_pii(text: str, types: frozenset[str] | None = None) -> list[Finding]:
         for m in _IBAN.finditer(text):
             if _starts_clean(text, m.start(), "_") and _iban_ok(m.group()):
                 out.append(Finding("pii", "IBAN", m.start(), m.end(), 0.95))
-    addresses = []
-    if digits and _ADDRESS_HINT.search(text) is not None:
-        addresses = [
-            Finding("pii", "ADDRESS", m.start(), m.end(), 0.6)
-            for m in _ADDRESS.finditer(text)
-            if _starts_clean(text, m.start(), "_")
-        ]
+    addresses = list(_addresses(text)) if digits else []
     if digits >= 7:
         out.extend(_numbers(text, [a.start for a in addresses]))
     lowered = text.lower()
