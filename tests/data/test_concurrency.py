@@ -55,3 +55,28 @@ def test_replace_racing_an_append_never_corrupts(make_service, tmp_path: Path) -
     out = tmp_path / "latest.jsonl"
     assert svc.export("chats", out) == latest["row_count"]
     assert latest["row_count"] in (2000, 2010, 4000, 4010)
+
+
+def test_two_writers_creating_the_same_dataset(make_service, tmp_path: Path) -> None:
+    files = [write_jsonl(tmp_path / f"c{i}.jsonl", chat_rows(500, start=1000 * i)) for i in range(2)]
+    barrier = threading.Barrier(2)
+    results: list[object] = [None, None]
+
+    def run(i: int) -> None:
+        svc = make_service()
+        barrier.wait()
+        try:
+            results[i] = svc.add("fresh", [files[i]])
+        except Exception as exc:  # collected and asserted below
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert all(isinstance(e, ConcurrentWriteError) for e in errors), errors
+    svc = make_service()
+    assert svc.show("fresh")["row_count"] == 500 * (2 - len(errors))
+    assert svc.export("fresh", tmp_path / "out.jsonl") == 500 * (2 - len(errors))
