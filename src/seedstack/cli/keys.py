@@ -9,10 +9,15 @@ from rich.table import Column, Table
 
 from ..gateway.keys import ROLES, create_key, list_keys, revoke_key
 from ._common import ConfigOption, console, friendly_errors, open_cli_store, settings_from
+from .lazy import LazyCommand, lazy_group
 
 __all__ = ["keys_app"]
 
-keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys: create, list, revoke; rotate the data key.",
+    no_args_is_help=True,
+    cls=lazy_group({"rotate-data-key": LazyCommand("seedstack.cli.data", "rotate_data_key_cmd")}),
+)
 
 
 @keys_app.command("create")

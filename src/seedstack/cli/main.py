@@ -1,16 +1,43 @@
-"""Root of the ``seedstack`` CLI: each command group lives in its own module and is mounted here."""
+"""Root of the ``seedstack`` CLI. Each command group lives in its own module and is loaded only
+when it runs (see ``lazy.py``), so `seedstack requests` does not pay for Delta Lake or the guard model."""
 
 from __future__ import annotations
 
 import typer
 
 from .. import __version__
+from .lazy import LazyCommand, lazy_group
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
+
+_C = "seedstack.cli."
+
+COMMANDS: dict[str, LazyCommand] = {
+    "up": LazyCommand(_C + "gateway", "up"),
+    "simulate": LazyCommand(_C + "gateway", "simulate"),
+    "keys": LazyCommand(_C + "keys", "keys_app"),
+    "requests": LazyCommand(_C + "requests", "requests_cmd"),
+    "why": LazyCommand(_C + "explain", "app", sub="why"),
+    "search": LazyCommand(_C + "explain", "app", sub="search"),
+    "traces": LazyCommand(_C + "explain", "traces_app"),
+    "slo": LazyCommand(_C + "explain", "app", sub="slo"),
+    "drift": LazyCommand(_C + "explain", "app", sub="drift"),
+    "gc": LazyCommand(_C + "explain", "app", sub="gc"),
+    "guard": LazyCommand(_C + "guard", "app"),
+    "data": LazyCommand(_C + "data", "data_app"),
+    "models": LazyCommand(_C + "models", "models_app"),
+    "audit": LazyCommand(_C + "audit", "audit_cmd"),
+    "gpu": LazyCommand(_C + "cost", "gpu_app"),
+    "cost": LazyCommand(_C + "cost", "cost_app"),
+    "advise": LazyCommand(_C + "cost", "advise"),
+    "bench": LazyCommand(_C + "bench", "bench_app"),
+    "eval": LazyCommand(_C + "evals", "eval_app"),
+}
 
 app = typer.Typer(
     name="seedstack",
     help="seedstack: the AI infrastructure layer for a seed-stage startup.",
+    cls=lazy_group(COMMANDS),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -26,34 +53,6 @@ def _root() -> None:
 def version() -> None:
     """Print the seedstack version."""
     typer.echo(__version__)
-
-
-def _mount() -> None:
-    """Command groups register here, the way a plugin would."""
-    from . import gateway, keys, requests
-
-    gateway.register(app)
-    app.add_typer(keys.keys_app, name="keys")
-    app.command("requests")(requests.requests_cmd)
-    from . import explain
-
-    explain.mount(app)
-    from .bench import bench_app, eval_app
-
-    app.add_typer(bench_app, name="bench")
-    app.add_typer(eval_app, name="eval")
-    from . import cost
-
-    cost.mount(app)
-    from . import audit, data, models
-
-    app.add_typer(data.data_app, name="data")
-    app.add_typer(models.models_app, name="models")
-    app.command("audit")(audit.audit_cmd)
-    keys.keys_app.command("rotate-data-key")(data.rotate_data_key_cmd)
-
-
-_mount()
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ from .bench import BenchConfig, EvalsConfig
 from .cost import CostConfig
 from .data import DataConfig
 from .gateway import AliasConfig, BackendConfig, LimitsConfig, RoutingConfig, ServerConfig, SimulatorConfig
+from .guard import GuardConfig
 from .observability import ObservabilityConfig
 from .telemetry import SLOConfig, TelemetryConfig
 
@@ -77,6 +78,7 @@ class Settings(BaseSettings):
     bench: BenchConfig = Field(default_factory=BenchConfig)
     evals: EvalsConfig = Field(default_factory=EvalsConfig)
     cost: CostConfig = Field(default_factory=CostConfig)
+    guard: GuardConfig = Field(default_factory=GuardConfig)
 
     _config_path: Path | None = None
     yaml_path: ClassVar[Path | None] = None
