@@ -9,15 +9,16 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from .secrets import EnvSecret
 
 __all__ = ["DataConfig", "ScrubConfig"]
 
 
-def _env_data_key() -> str | None:
-    return os.environ.get("SEEDSTACK_DATA_KEY") or None
+def _env_data_key() -> SecretStr | None:
+    value = os.environ.get("SEEDSTACK_DATA_KEY")
+    return SecretStr(value) if value else None
 
 
 class ScrubConfig(BaseModel):
