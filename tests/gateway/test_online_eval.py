@@ -16,8 +16,10 @@ pytestmark = pytest.mark.socket
 def test_sampled_requests_are_judged_and_scored(gateway_factory: GatewayFactory) -> None:
     judge = MockUpstream(text="The answer is on topic. VERDICT: PASS")
     with serve_in_thread(judge) as judge_url:
-        evals = {"judge": {"base_url": judge_url + "/v1", "model": "judge"},
-                 "online": {"enabled": True, "sample_rate": 1.0}}
+        evals = {
+            "judge": {"base_url": judge_url + "/v1", "model": "judge"},
+            "online": {"enabled": True, "sample_rate": 1.0},
+        }
         with gateway_factory(evals=evals, telemetry={"payload_sample_rate": 1.0}) as gw:
             body = {"model": "demo", "messages": [{"role": "user", "content": "what is seedstack?"}], "max_tokens": 4}
             r = httpx.post(gw.v1 + "/chat/completions", json=body, headers=gw.headers())

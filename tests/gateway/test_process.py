@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -205,3 +206,76 @@ def test_config_typo_fails_startup_naming_the_key_and_file(tmp_path: Path) -> No
     assert out.returncode != 0
     assert "telemetry.payload_sample_rte" in out.stderr and str(cfg) in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_tls_with_a_self_signed_certificate(tmp_path: Path) -> None:
+    cert, key_file = _self_signed(tmp_path)
+    cfg = _write_config(
+        tmp_path / "seedstack.yaml",
+        store=f"sqlite:///{tmp_path / 'gw.db'}",
+        server={"tls_cert": str(cert), "tls_key": str(key_file)},
+    )
+    port = free_port()
+    trust = ssl.create_default_context(cafile=str(cert))
+    proc = subprocess.Popen(
+        [*SEEDSTACK, "up", "--config", str(cfg), "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"https://127.0.0.1:{port}/healthz", verify=trust).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        key = _key(cfg)
+        r = httpx.post(
+            f"https://127.0.0.1:{port}/v1/chat/completions",
+            verify=trust,
+            json={"model": "demo", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2},
+            headers={"authorization": f"Bearer {key}"},
+        )
+        assert r.status_code == 200 and r.json()["usage"]["completion_tokens"] == 2
+        with pytest.raises(httpx.TransportError):  # plain HTTP is not served on the TLS port
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)

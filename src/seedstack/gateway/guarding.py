@@ -72,8 +72,13 @@ class GatewayGuard:
 
     # --- output: whole responses ---------------------------------------------------------------
     def check_output(
-        self, endpoint: str, data: dict[str, Any], policy: GuardPolicy, system_prompt: str | None,
-        restore: dict[str, str], rec: RequestRecord,
+        self,
+        endpoint: str,
+        data: dict[str, Any],
+        policy: GuardPolicy,
+        system_prompt: str | None,
+        restore: dict[str, str],
+        rec: RequestRecord,
     ) -> bool:
         """Guard every choice's text in place; return whether anything changed. Raises on a block."""
         if not policy.enabled or endpoint == "embeddings":
@@ -108,7 +113,8 @@ class GatewayGuard:
 
 def system_prompt_of(body: dict[str, Any]) -> str | None:
     parts = [
-        m["content"] for m in body.get("messages") or ()
+        m["content"]
+        for m in body.get("messages") or ()
         if isinstance(m, dict) and m.get("role") in ("system", "developer") and isinstance(m.get("content"), str)
     ]
     return "\n".join(parts) if parts else None

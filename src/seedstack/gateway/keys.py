@@ -16,13 +16,14 @@ from typing import Any
 
 import orjson
 
+from ..access import ROLES as ACCESS_ROLES
 from ..errors import InvalidRequestError, NotFoundError
 from ..store import Store
 
 __all__ = ["ROLES", "ApiKey", "KeyCache", "create_key", "hash_key", "list_keys", "revoke_key"]
 
 KEY_PREFIX = "sk-ss-"
-ROLES = ("admin", "app", "data-admin", "ml-engineer", "auditor")
+ROLES = tuple(ACCESS_ROLES)  # the role table lives in seedstack.access
 
 _COLUMNS = "id, name, prefix, role, models, rpm, tpm, budget_usd_day, customer, created_at, revoked_at"
 

@@ -7,6 +7,8 @@ when configured for replicas), and the record is queued for the background write
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 import time
 from typing import Any
@@ -25,6 +27,7 @@ from ..errors import (
 )
 from ..evals.online import OnlineEvaluator
 from ..providers import ProviderHTTPError, UpstreamResponse
+from ..registry.lineage import version_for_backend
 from ..store import Store
 from ..telemetry.metrics import GatewayMetrics
 from ..telemetry.record import RequestRecord
@@ -57,6 +60,8 @@ _PARAM_KEYS = (
 )
 
 
+log = logging.getLogger("seedstack.gateway")
+
 _GuardContext = tuple[GuardPolicy, str | None, dict[str, str]]  # policy, system prompt, restore map
 
 
@@ -85,6 +90,7 @@ class Gateway:
         self.router = Router(settings.models, settings.routing, self.metrics)
         self.sampler = PayloadSampler(settings.telemetry, settings.slo)
         self.online = OnlineEvaluator.from_settings(settings, store)
+        self._tasks: list[asyncio.Task[None]] = []
         self.guard = GatewayGuard(settings.guard, self.metrics) if settings.guard.enabled else None
         self.recorder = Recorder(
             store,
@@ -98,10 +104,25 @@ class Gateway:
     async def start(self) -> None:
         self.recorder.start()
         await self.router.start()
+        await asyncio.to_thread(self._refresh_model_versions)
+        self._tasks.append(asyncio.create_task(self._refresh_forever()))
         if self.online is not None:
             await self.online.start()
 
+    def _refresh_model_versions(self) -> None:
+        try:
+            self.router.refresh_model_versions(lambda name: version_for_backend(self.store, name))
+        except SeedstackError as exc:  # the registry is optional context: never fail requests over it
+            log.warning("could not read model versions from the registry: %s", exc)
+
+    async def _refresh_forever(self, every_s: float = 30.0) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            await asyncio.to_thread(self._refresh_model_versions)
+
     async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
         await self.router.close()
         await self.limiter.close()
         if self.online is not None:
@@ -274,7 +295,7 @@ class Gateway:
         rec.provider = backend.provider.kind
         rec.simulated = backend.simulated
         rec.upstream_model = reported_model or backend.provider.upstream_model
-        rec.model_version = backend.config.model_version
+        rec.model_version = backend.model_version
 
     def account_tokens(
         self,

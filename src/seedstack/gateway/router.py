@@ -39,6 +39,7 @@ class Backend:
     price: TokenPrice | None
     gpu: GpuTimeShare | None
     in_flight: int = 0
+    model_version: str | None = None  # from config, else from the model registry (refreshed)
 
     @property
     def simulated(self) -> bool:
@@ -104,6 +105,7 @@ class Router:
                         CircuitBreaker(routing.breaker_failures, routing.breaker_cooldown_s),
                         price_for_backend(bc, provider.upstream_model),
                         gpu,
+                        model_version=bc.model_version,
                     )
                 )
             weighted = any(b.config.weight != 1.0 for b in backends)
@@ -113,6 +115,15 @@ class Router:
         for route in self.aliases.values():
             for b in route.backends:
                 await b.provider.start()
+
+    def backends(self) -> list[Backend]:
+        return [b for route in self.aliases.values() for b in route.backends]
+
+    def refresh_model_versions(self, lookup: Callable[[str], str | None]) -> None:
+        """Label backends without a configured ``model_version`` with the registry's version."""
+        for b in self.backends():
+            if b.config.model_version is None:
+                b.model_version = lookup(b.name)
 
     async def close(self) -> None:
         for route in self.aliases.values():

@@ -100,8 +100,10 @@ async def stream_body(
             released = tally.last_piece
             if data is not None and data.get("choices") is not None:
                 template = template or data
-            finishing = data is None or not data.get("choices") or any(
-                isinstance(c, dict) and c.get("finish_reason") for c in data.get("choices") or ()
+            finishing = (
+                data is None
+                or not data.get("choices")
+                or any(isinstance(c, dict) and c.get("finish_reason") for c in data.get("choices") or ())
             )
             if scanner is not None and not scanner_done:
                 if tally.last_piece and not finishing:
