@@ -22,6 +22,7 @@ class LazyCommand:
 
     def load(self, name: str) -> Any:
         obj: Any = getattr(importlib.import_module(self.module), self.attr)
+        cmd: Any
         if isinstance(obj, typer.Typer):
             cmd = typer.main.get_group(obj)  # a group even when it holds one command (`traces show`)
         else:

@@ -38,7 +38,8 @@ def requests_cmd(
     config: ConfigOption = None,
 ) -> None:
     """List recent requests: time, key, model, backend, tokens, cost, TTFT, latency, status."""
-    where, params = [], []  # type: ignore[var-annotated]
+    where: list[str] = []
+    params: list[Any] = []
     for col, val in (("alias", alias), ("key_id", key), ("customer", customer)):
         if val:
             where.append(f"{col} = ?")

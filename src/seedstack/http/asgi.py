@@ -15,7 +15,7 @@ __all__ = ["ASGIApp", "Receive", "Scope", "Send", "header_dict", "read_body", "s
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ASGIApp = Callable[..., Awaitable[None]]  # (scope, receive, send)
 
 
 def header_dict(scope: Scope) -> dict[str, str]:
