@@ -12,18 +12,19 @@ from __future__ import annotations
 import json
 import math
 from importlib import resources
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
 
-from .features import MIN_NORM, document_tokens, spans, tokens
+from .features import MIN_NORM, chunk_tokens, document_tokens, spans
 from .normalize import decode_smuggled, normalize
 
 __all__ = ["CHANNELS", "EDGE", "InjectionModel"]
 
 CHANNELS = ("user", "document")
 EDGE = 32
+_CHUNK_CACHE_MAX = 200_000  # distinct chunks remembered (a few tens of MB at most), then forgotten
 
 
 class _ChannelWeights:
@@ -61,6 +62,9 @@ class InjectionModel:
         self._bigram_keys = bigram_keys
         self._channels = channels
         self.meta = meta
+        # lower-cased whitespace chunk -> its token ids; most chunks of a prompt are common words, so
+        # a prompt becomes one C-level split and one C-level dict pass instead of a regex per token
+        self._chunk_ids: dict[str, tuple[int, ...]] = {}
         # a short injection padded with benign text is diluted in the whole-prompt average; the first
         # and last EDGE tokens are scored on their own too, against a stricter threshold (an offset)
         offset = meta.get("edge_offset")
@@ -113,8 +117,10 @@ class InjectionModel:
     def logit(self, text: str, channel: str = "user") -> float:
         """Highest window logit of the normalized text and of any base64/hex payload decoded from it."""
         norm = normalize(text)
-        best = self._logit_normalized(norm, channel)
-        if len(norm) >= 24:
+        chunks = norm.lower().split()
+        best = self._logit_normalized(norm, channel, chunks)
+        # a smuggled run is one whitespace-free word of 24+ characters (lower-casing never shortens one)
+        if len(norm) >= 24 and max(map(len, chunks), default=0) >= 24:
             for decoded in decode_smuggled(norm):
                 best = max(best, self._logit_normalized(normalize(decoded), channel))
         return best
@@ -123,17 +129,38 @@ class InjectionModel:
         """Attack probability in [0, 1]."""
         return _sigmoid(self.logit(text, channel))
 
-    def _logit_normalized(self, norm: str, channel: str) -> float:
+    def token_ids(self, norm: str, chunks: list[str] | None = None) -> np.ndarray:
+        """Token ids of normalized text (0: unknown), the same tokens as ``features.tokens``.
+
+        ``chunks``, when given, is ``norm.lower().split()`` already computed by the caller.
+        """
+        if chunks is None:
+            chunks = norm.lower().split()
+        cache = self._chunk_ids
+        parts = list(map(cache.get, chunks))
+        if None in parts:
+            if len(cache) > _CHUNK_CACHE_MAX:
+                cache.clear()
+            get = self._token_ids.get
+            for k, p in enumerate(parts):
+                if p is None:
+                    p = tuple(get(t, 0) for t in chunk_tokens(chunks[k]))
+                    cache[chunks[k]] = parts[k] = p
+        return np.fromiter(chain.from_iterable(parts), dtype=np.int64)
+
+    def _logit_normalized(self, norm: str, channel: str, chunks: list[str] | None = None) -> float:
         cw = self._channels[_channel(channel)]
-        line_ends = None
         if channel == "document":
             toks, line_ends = document_tokens(norm)
+            n = len(toks)
+            ids = np.fromiter(map(self._token_ids.get, toks, repeat(0)), dtype=np.int64, count=n)
+            bounds = spans(toks, channel, line_ends)
         else:
-            toks = tokens(norm)
-        n = len(toks)
+            ids = self.token_ids(norm, chunks)
+            n = len(ids)
+            bounds = [(0, n)]
         if n == 0:
             return cw.bias
-        ids = np.fromiter(map(self._token_ids.get, toks, repeat(0)), dtype=np.int64, count=n)
         contrib = cw.unigram_weights[ids]
         if n > 1:
             keys = ids[:-1] * self._n_ids + ids[1:]
@@ -141,7 +168,6 @@ class InjectionModel:
             np.minimum(pos, self._bigram_keys.size - 1, out=pos)
             hit = self._bigram_keys[pos] == keys
             contrib[:-1] += np.where(hit, cw.bigram_weights[pos], cw.unk_bigram)
-        bounds = spans(toks, channel, line_ends)
         if len(bounds) == 1:
             whole = cw.bias + float(contrib.sum()) / math.sqrt(max(n, MIN_NORM))
             if channel == "document" or self._edge_offset is None or n <= EDGE:

@@ -20,41 +20,52 @@ from .types import Finding, resolve_overlaps
 
 __all__ = ["find_pii"]
 
-# Patterns start with a literal or a digit, never with a look-behind or \b: the regex engine then skips
-# ahead with its fast first-character check, and boundaries are checked in Python on the few hits.
+# Patterns start with a literal or ONE character set (``[0-9][0-9]{0,2}``, not ``[0-9]{1,3}``), never with a
+# repeat, a look-behind or \b: only then does the regex engine skip ahead with its fast first-character
+# check (about twice as fast), and boundaries are checked in Python on the few hits.
+# Digits are written [0-9], not \d: the validators (Luhn, mod-97, area ranges) are defined on ASCII
+# digits, and Python's re tests a [0-9] set about four times faster than the Unicode \d category.
 _EMAIL_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][\w.+%-]{0,63}$")
-_IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w.]|\.\d)")
+_IPV4 = re.compile(r"[0-9][0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![\w.]|\.[0-9])")
 _IPV6 = re.compile(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,35}(?![\w:])")
 _VERSION_CTX = re.compile(r"(?i)(?:version|\bv|release|build)\s*$")
-_NUMBER = re.compile(r"\d[\d().\- ]{5,24}\d(?![\w/]|[.,]\d|-\d)")
-_IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])")
-_SSN_FMT = re.compile(r"(\d{3})([- ])(\d{2})\2(\d{4})")
-_CARD_GROUPS = re.compile(r"\d{4}(?:([ -])\d{4}(?:\1\d{4}(?:\1\d{1,7})?)?|[ -]\d{6}[ -]\d{4,5})")
-_FOUR_GROUPS = re.compile(r"\d{4}(?:[ -]\d{4})+(?:[ -]\d{1,3})?")
+_NUMBER = re.compile(r"[0-9][0-9().\- ]{5,24}[0-9](?![\w/]|[.,][0-9]|-[0-9])")
+_IBAN = re.compile(r"[A-Z][A-Z][0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])")
+_SSN_FMT = re.compile(r"([0-9]{3})([- ])([0-9]{2})\2([0-9]{4})")
+_CARD_GROUPS = re.compile(r"[0-9]{4}(?:([ -])[0-9]{4}(?:\1[0-9]{4}(?:\1[0-9]{1,7})?)?|[ -][0-9]{6}[ -][0-9]{4,5})")
+_FOUR_GROUPS = re.compile(r"[0-9]{4}(?:[ -][0-9]{4})+(?:[ -][0-9]{1,3})?")
 _PHONE_CTX = re.compile(
     r"(?i)(?:phone|tel\b|telephone|mobile|cell|call|fax|office|contact|number|reach|text me|sms|"
     r"whatsapp|dial|messages? to|registered|landline|ph\b|mob\b)"
 )
-_FOUR_GROUPS = re.compile(r"\d{4}(?:[ -]\d{4})+(?:[ -]\d{1,3})?")
 _CARD_CTX = re.compile(r"(?i)(?:card|visa|master|amex|credit|debit|cc\b|payment|pay with|maestro|discover)")
 _SSN_CTX = re.compile(r"(?i)(?:ssn|social security|social sec|tax ?id|tin\b)")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(
-    r"(?i)\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d\d|(?:19|20)\d\d[/.-]\d{1,2}[/.-]\d{1,2}|"
-    rf"{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d\d|"
-    rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH},? (?:19|20)\d\d)\b"
+    r"(?i)\b(?:[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:19|20)?[0-9][0-9]|(?:19|20)[0-9][0-9][/.-][0-9]{1,2}[/.-][0-9]{1,2}|"
+    rf"{_MONTH} [0-9]{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)[0-9][0-9]|"
+    rf"[0-9]{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH},? (?:19|20)[0-9][0-9])\b"
 )
 _DOB_CTX = re.compile(r"(?i)(?:born|birth|dob\b|d\.o\.b|birthday|b\.\s*$)")
 _TITLE_NAME = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.? ((?:[A-Z][a-z'’-]+)(?: [A-Z][a-z'’-]+){0,2})")
 _ADDRESS = re.compile(
-    r"\d{1,6}[A-Za-z]? (?:[A-Z][\w'.-]*\.? ){1,4}"
+    r"[0-9]{1,6}[A-Za-z]? (?:[A-Z][\w'.-]*\.? ){1,4}"
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
     r"Parkway|Pkwy|Square|Sq|Highway|Hwy|Circle|Cir|Trail|Crescent|Close|Alley|Row)\b\.?"
     r"(?:,? (?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\.? ?#?\w+)?"
 )
+# cheap gates: one search for the digit core of a pattern; the full pattern then runs from there only
+_IPV4_GATE = re.compile(r"[0-9][0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
+_IBAN_GATE = re.compile(r"[0-9][0-9](?: ?[A-Z0-9]{4}){2}")
+_IPV6_GATE = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_STREET_GATE = re.compile(
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
+    r"Parkway|Pkwy|Square|Sq|Highway|Hwy|Circle|Cir|Trail|Crescent|Close|Alley|Row)\b"
+)
+_NOT_DIGITS = str.maketrans("", "", "+()-. ")
 _PHONE_REGIONS = ("US", "GB", "DE", "AU", "IN")
-_ADDRESS_HINT = re.compile(r"\d[A-Za-z]? [A-Z]")
+_ADDRESS_HINT = re.compile(r"[0-9][A-Za-z]? [A-Z]")
 _DOB_WORDS = ("born", "birth", "dob", "d.o.b")
 _NAME_WORDS = ("my name is", "i am called", "name:", "signed", "regards,", "sincerely,")
 _NAME_AFTER = re.compile(r",? ?((?:[A-Z][a-z'’-]+)(?: [A-Z]\.?)?(?: [A-Z][a-z'’-]+){0,2})")
@@ -86,6 +97,10 @@ def _ssn_ok(area: str, group: str, serial: str) -> bool:
 
 
 def _phone_ok(s: str, digits: str) -> bool:
+    # 7 or 10 digits not starting with 0/1 (no national or international prefix) are always a possible
+    # number for the first region (US: 10 digits, or 7 local): skip the ~20 µs phonenumbers parse
+    if s[0] != "+" and len(digits) in (7, 10) and digits[0] not in "01" and "(0)" not in s:
+        return True
     raw = s.replace("(0)", "")
     try:
         if raw.startswith("+"):
@@ -105,7 +120,7 @@ def _near(rx: re.Pattern[str], text: str, start: int, end: int, before: int = 48
 
 
 def _classify_number(text: str, s: str, start: int, end: int) -> Finding | None:
-    digits = "".join(ch for ch in s if ch.isdigit())
+    digits = s.translate(_NOT_DIGITS)  # candidates hold only digits and "+()-. "
     n = len(digits)
     m = _SSN_FMT.fullmatch(s)
     if m:
@@ -129,13 +144,6 @@ def _classify_number(text: str, s: str, start: int, end: int) -> Finding | None:
         if (ctx or s[0] == "+" or (phone_shaped and (n >= 10 or s[0] == "("))) and _phone_ok(s, digits):
             return Finding("pii", "PHONE", start, end, 0.9 if ctx else 0.7)
     return None
-
-
-def _occurrences(haystack: str, needle: str) -> Iterable[int]:
-    i = haystack.find(needle)
-    while i >= 0:
-        yield i
-        i = haystack.find(needle, i + 1)
 
 
 def _starts_clean(text: str, start: int, forbidden: str) -> bool:
@@ -188,16 +196,18 @@ def _addresses(text: str) -> Iterable[Finding]:
             yield Finding("pii", "ADDRESS", m.start(), m.end(), 0.6)
 
 
-def _ips(text: str) -> Iterable[Finding]:
-    for m in _IPV4.finditer(text) if text.count(".") >= 3 else ():
+def _ips(text: str, v4_from: int) -> Iterable[Finding]:
+    for m in _IPV4.finditer(text, v4_from) if v4_from >= 0 else ():
         if not _starts_clean(text, m.start(), "_."):
             continue
         if all(int(p) < 256 for p in m.group().split(".")) and not _VERSION_CTX.search(
             text, max(0, m.start() - 12), m.start()
         ):
             yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
-    if "::" in text or text.count(":") >= 7:
-        for m in _IPV6.finditer(text):
+    gate = _IPV6_GATE.search(text) if ":" in text else None
+    if gate is not None:
+        # every IPv6 match holds ":hex{0,4}:" within its first 5 characters, so none starts before this
+        for m in _IPV6.finditer(text, max(0, gate.start() - 4)):
             if not _starts_clean(text, m.start(), "_:."):
                 continue
             try:
@@ -214,30 +224,39 @@ def find_pii(text: str, types: frozenset[str] | None = None) -> list[Finding]:
         out.extend(_emails(text))
     # most detectors need a minimum number of digits: ten C-level counts let prose skip them
     digits = sum(map(text.count, "0123456789"))
-    if (digits >= 4 and text.count(".") >= 3) or "::" in text or text.count(":") >= 7:
-        out.extend(_ips(text))
-    if digits >= 8:
-        for m in _IBAN.finditer(text):
+    gate = _IPV4_GATE.search(text) if digits >= 4 else None
+    v4_from = gate.start() if gate is not None else -1
+    if v4_from >= 0 or ":" in text:
+        out.extend(_ips(text, v4_from))
+    gate = _IBAN_GATE.search(text) if digits >= 8 else None
+    if gate is not None:
+        # every IBAN holds a gate match two characters after its start, so none starts before this
+        for m in _IBAN.finditer(text, max(0, gate.start() - 2)):
             if _starts_clean(text, m.start(), "_") and _iban_ok(m.group()):
                 out.append(Finding("pii", "IBAN", m.start(), m.end(), 0.95))
-    addresses = list(_addresses(text)) if digits else []
+    # an address needs a street word: one search spares the number-by-number tries in most texts
+    addresses = list(_addresses(text)) if digits and _STREET_GATE.search(text) else []
     if digits >= 7:
         out.extend(_numbers(text, [a.start for a in addresses]))
     lowered = text.lower()
     # dates and name introductions are looked for only just after their cue words
     for word in _DOB_WORDS if digits >= 2 else ():
-        for cue in _occurrences(lowered, word):
+        cue = lowered.find(word)
+        while cue >= 0:
             for m in _DATE.finditer(text, cue, min(len(text), cue + 48)):
                 if _near(_DOB_CTX, text, m.start(), m.end(), before=40, after=0):
                     out.append(Finding("pii", "DATE_OF_BIRTH", m.start(), m.end(), 0.8))
+            cue = lowered.find(word, cue + 1)
     for m in _TITLE_NAME.finditer(text):
         if _starts_clean(text, m.start(), "_") and m.group(1).split(" ", 1)[0] not in _NOT_NAMES:
             out.append(Finding("pii", "PERSON", m.start(1), m.end(1), 0.6))
     for word in _NAME_WORDS:
-        for cue in _occurrences(lowered, word):
+        cue = lowered.find(word)
+        while cue >= 0:
             intro = _NAME_AFTER.match(text, cue + len(word))
             if intro and intro.group(1).split(" ", 1)[0] not in _NOT_NAMES:
                 out.append(Finding("pii", "PERSON", intro.start(1), intro.end(1), 0.6))
+            cue = lowered.find(word, cue + 1)
     out.extend(addresses)
     if types is not None:
         out = [f for f in out if f.type in types]

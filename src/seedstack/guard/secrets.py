@@ -71,7 +71,10 @@ _KEY_CUE = re.compile(
     r"credential|client[_-]?secret|bearer)[\w.-]{0,24}[\"']?\s*(?:[:=]|=>|\bis\b)?\s*[\"']?$"
 )
 _KEYWORD_NEEDLES = ("key", "secret", "token", "pass", "pwd", "auth", "credential", "bearer")
-_NEEDLES = re.compile("|".join(sorted({re.escape(n) for p in _PATTERNS for n in p[1]}, key=len, reverse=True)))
+_ALL_NEEDLES = sorted({n for p in _PATTERNS for n in p[1]})
+# needles with "_" are looked for only when the text has one (prose rarely does); "sk-ant-" only after "sk-"
+_NEEDLES = tuple(n for n in _ALL_NEEDLES if "_" not in n and n != "sk-ant-")
+_UNDERSCORE_NEEDLES = tuple(n for n in _ALL_NEEDLES if "_" in n)
 SECRET_TYPES = (*(p[0] for p in _PATTERNS), "HIGH_ENTROPY_TOKEN")
 
 
@@ -91,7 +94,12 @@ def _looks_random(tok: str, min_entropy: float) -> bool:
 def find_secrets(text: str, *, min_entropy: float = 3.5) -> list[Finding]:
     """Every credential-like span, with the secret itself as the span (so redaction keeps the name)."""
     out: list[Finding] = []
-    present = set(_NEEDLES.findall(text))
+    # ~25 C-level substring searches are cheaper than one regex alternation pass over the text
+    present = set(filter(text.__contains__, _NEEDLES))
+    if "_" in text:
+        present.update(filter(text.__contains__, _UNDERSCORE_NEEDLES))
+    if "sk-" in present and "sk-ant-" in text:
+        present.add("sk-ant-")
     for typ, needles, rx, group, score in _PATTERNS:
         if present.isdisjoint(needles):
             continue
