@@ -39,15 +39,20 @@ def start_mock() -> tuple[subprocess.Popen[bytes], int]:
     return proc, port
 
 
-def start_seedstack(work: Path, upstream: int, *, guard: bool) -> tuple[subprocess.Popen[bytes], int, str]:
+def start_seedstack(
+    work: Path, upstream: int, *, guard: bool, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], int, str]:
     port = free_port()
     cfg: dict[str, Any] = {
         "store": f"sqlite:///{work / 'bench.db'}",
         "models": {"chat": {"backends": [{"provider": "openai", "base_url": f"http://127.0.0.1:{upstream}/v1",
                                           "model": "mock-model", "max_in_flight": 1024}]}},
     }
-    if guard:
-        cfg["guard"] = {}  # default policy: injection + PII + secrets on input, leakage on output
+    # The default policy: injection + PII + secrets on input, PII/secrets/leakage on output.
+    cfg["guard"] = {"enabled": guard}
+    if workers > 1:
+        cfg["server"] = {"workers": workers}
+        cfg["limits"] = {"backend": "store"}  # budgets shared by the worker processes
     (work / "seedstack.yaml").write_text(yaml.safe_dump(cfg))
     env = {**os.environ, "SEEDSTACK_HOME": str(work / ".seedstack")}
     key = subprocess.run([PY, "-m", "seedstack.cli", "keys", "create", "--role", "app", "--config",
@@ -59,7 +64,7 @@ def start_seedstack(work: Path, upstream: int, *, guard: bool) -> tuple[subproce
     return proc, port, key
 
 
-def start_litellm(work: Path, upstream: int) -> tuple[subprocess.Popen[bytes], int, str] | None:
+def start_litellm(work: Path, upstream: int, workers: int) -> tuple[subprocess.Popen[bytes], int, str] | None:
     if not LITELLM.exists():
         return None
     port = free_port()
@@ -68,7 +73,7 @@ def start_litellm(work: Path, upstream: int) -> tuple[subprocess.Popen[bytes], i
         "general_settings": {"master_key": "sk-litellm-bench"}}
     (work / "litellm.yaml").write_text(yaml.safe_dump(cfg))
     proc = subprocess.Popen([str(LITELLM), "--config", str(work / "litellm.yaml"), "--port", str(port),
-                             "--num_workers", "1"], cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             "--num_workers", str(workers)], cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "LITELLM_LOG": "ERROR"})
     wait_http(f"http://127.0.0.1:{port}/health/liveliness", timeout=180, proc=proc)
     return proc, port, "sk-litellm-bench"
@@ -130,7 +135,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--memory", action="store_true", help="also run 1M requests and compare RSS")
     ap.add_argument("--no-litellm", action="store_true")
-    ap.add_argument("--guard", action="store_true", help="turn the guard on in the gateway")
+    ap.add_argument("--no-guard", action="store_true", help="turn the guard off in the gateway")
+    ap.add_argument("--workers", type=int, default=1, help="seedstack worker processes (LiteLLM gets as many)")
     args = ap.parse_args()
     procs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,12 +145,12 @@ def main() -> None:
             mock, mport = start_mock()
             procs.append(mock)
             direct = measure("direct", f"http://127.0.0.1:{mport}/v1/chat/completions", "", args.seconds)
-            gw, gport, key = start_seedstack(work, mport, guard=args.guard)
+            gw, gport, key = start_seedstack(work, mport, guard=not args.no_guard, workers=args.workers)
             procs.append(gw)
             seed = measure("seedstack", f"http://127.0.0.1:{gport}/v1/chat/completions", key, args.seconds)
             result: dict[str, Any] = {
                 "benchmark": "gateway_overhead", "date": dt.date.today().isoformat(), "seconds": args.seconds,
-                "guard": args.guard, "direct": direct, "seedstack": seed,
+                "guard": not args.no_guard, "workers": args.workers, "direct": direct, "seedstack": seed,
                 "seedstack_added_p50_ms": (seed["c1"]["p50_us"] - direct["c1"]["p50_us"]) / 1000,
                 "seedstack_added_p99_ms": (seed["c1"]["p99_us"] - direct["c1"]["p99_us"]) / 1000,
                 "seedstack_c256_over_c32": seed["c256"]["rps"] / seed["c32"]["rps"],
@@ -156,7 +162,7 @@ def main() -> None:
             gw.terminate()
             gw.wait(30)
             if not args.no_litellm:
-                lite = start_litellm(work, mport)
+                lite = start_litellm(work, mport, args.workers)
                 if lite is None:
                     result["litellm"] = "not installed: see this script's docstring"
                 else:
@@ -178,7 +184,8 @@ def main() -> None:
                         p.wait(30)
                     except subprocess.TimeoutExpired:
                         p.kill()
-    write_result("gateway_overhead" + ("_guard" if args.guard else ""), result)
+    name = "gateway_overhead" + ("_no_guard" if args.no_guard else "") + (f"_w{args.workers}" if args.workers > 1 else "")
+    write_result(name, result)
 
 
 if __name__ == "__main__":

@@ -202,7 +202,7 @@ def test_health_ready_and_metrics(demo_gateway: RunningGateway) -> None:
     httpx.post(demo_gateway.v1 + "/chat/completions", json=_chat(model="nope"), headers=demo_gateway.headers())
     text = httpx.get(demo_gateway.url + "/metrics").text
     assert 'seedstack_requests_total{alias="demo",endpoint="chat",status="2xx"} 1.0' in text
-    assert 'seedstack_requests_total{alias="nope",endpoint="chat",status="4xx"} 1.0' in text
+    assert 'seedstack_requests_total{alias="unknown",endpoint="chat",status="4xx"} 1.0' in text
     assert 'seedstack_tokens_total{alias="demo",direction="output"} 2.0' in text
     assert "seedstack_gateway_overhead_seconds_bucket" in text
     assert "seedstack_request_latency_seconds_bucket" in text

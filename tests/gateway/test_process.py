@@ -279,3 +279,33 @@ def test_tls_with_a_self_signed_certificate(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
+
+
+def test_two_workers_serve_one_port_and_drain(tmp_path: Path) -> None:
+    cfg = _write_config(
+        tmp_path / "seedstack.yaml",
+        store=f"sqlite:///{tmp_path / 'gw.db'}",
+        server={"workers": 2},
+        limits={"backend": "store"},
+    )
+    port = free_port()
+    with gateway_process(cfg, port) as proc:
+        key = _key(cfg)
+        with httpx.Client() as client:
+            for _ in range(40):
+                r = client.post(
+                    f"http://127.0.0.1:{port}/v1/chat/completions",
+                    json={"model": "demo", "messages": [{"role": "user", "content": "x"}], "max_tokens": 1},
+                    headers={"authorization": f"Bearer {key}", "connection": "close"},
+                )
+                assert r.status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert _count(f"sqlite:///{tmp_path / 'gw.db'}") == 40
+
+
+def test_workers_without_shared_limits_is_a_config_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "seedstack.yaml"
+    cfg.write_text("server: {workers: 2}\n")
+    out = subprocess.run([*SEEDSTACK, "up", "--config", str(cfg)], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode != 0 and "limits.backend" in out.stderr

@@ -12,8 +12,10 @@ from rich.panel import Panel
 from ..config import SimulatorConfig, load_settings
 from ..gateway.keys import count_keys, create_key
 from ..http.app import create_app
+from ..http.asgi import ASGIApp
 from ..http.serve import serve
 from ..http.simulator_app import create_simulator_app
+from ..store import open_store
 from ._common import ConfigOption, console, friendly_errors
 
 __all__ = ["register"]
@@ -34,6 +36,7 @@ def up(
     port: Annotated[int | None, typer.Option(help="port (default from config: 8080)")] = None,
     tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM certificate: serve HTTPS")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key for --tls-cert")] = None,
+    workers: Annotated[int | None, typer.Option(help="worker processes (default from config: 1)")] = None,
 ) -> None:
     """Start the gateway (with no config: SQLite in ./.seedstack and a simulator model named 'demo')."""
     server: dict[str, object] = {}
@@ -41,11 +44,13 @@ def up(
         server["host"] = host
     if port is not None:
         server["port"] = port
+    if workers is not None:
+        server["workers"] = workers
     if tls_cert is not None or tls_key is not None:
         server.update(tls_cert=tls_cert, tls_key=tls_key)
     settings = load_settings(config, **({"server": server} if server else {}))
-    app = create_app(settings)
-    store = app.ctx.store
+    s = settings.server
+    store = open_store(settings.store_url)
     if count_keys(store) == 0:
         plaintext, _ = create_key(store, role="admin", name="admin")
         key_file = settings.home / "admin.key"
@@ -58,7 +63,6 @@ def up(
                 border_style="yellow",
             )
         )
-    s = settings.server
     scheme = "https" if s.tls_cert else "http"
     console.print(
         f"seedstack gateway on {scheme}://{s.host}:{s.port}/v1  ·  models: {', '.join(settings.models)}"
@@ -67,13 +71,22 @@ def up(
     console.print(
         f"dashboard {scheme}://{s.host}:{s.port}/ui/  ·  metrics /metrics  ·  Ctrl-C or SIGTERM drains and stops"
     )
+    target: ASGIApp | str
+    if s.workers > 1:
+        store.close()  # each worker process opens its own
+        if settings.config_path is not None:
+            os.environ["SEEDSTACK_CONFIG"] = str(settings.config_path.resolve())
+        target = "seedstack.http.app:app_from_env"
+    else:
+        target = create_app(settings, store=store)
     serve(
-        app,
+        target,
         host=s.host,
         port=s.port,
         drain_timeout_s=s.drain_timeout_s,
         tls_cert=s.tls_cert,
         tls_key=s.tls_key,
+        workers=s.workers,
     )
 
 

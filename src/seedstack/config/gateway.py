@@ -33,6 +33,7 @@ class ServerConfig(_Strict):
     tls_cert: Path | None = None
     tls_key: Path | None = None
     drain_timeout_s: float = Field(30.0, ge=0, description="SIGTERM waits this long for in-flight requests")
+    workers: int = Field(1, ge=1, le=64, description="gateway processes sharing the port (one per core)")
 
     @model_validator(mode="after")
     def _tls_pair(self) -> ServerConfig:

@@ -106,6 +106,15 @@ class Settings(BaseSettings):
             }
         return self
 
+    @model_validator(mode="after")
+    def _shared_limits(self) -> Settings:
+        if self.server.workers > 1 and self.limits.backend == "memory":
+            raise ValueError(
+                "server.workers > 1 needs limits.backend 'redis' or 'store', so rate limits and budgets are "
+                "shared by the worker processes"
+            )
+        return self
+
     @property
     def store_url(self) -> str:
         return self.store or f"sqlite:///{self.home / 'seedstack.db'}"

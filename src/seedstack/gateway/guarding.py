@@ -44,7 +44,7 @@ class GatewayGuard:
             if extra:
                 d.update(extra)
             rec.guard.append(d)
-            self.metrics.guard_verdicts.labels(v.detector, v.direction, v.action).inc()
+            self.metrics.guard_by(v.detector, v.direction, v.action).inc()
 
     # --- input ---------------------------------------------------------------------------------
     def check_input(

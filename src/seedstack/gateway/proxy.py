@@ -62,6 +62,8 @@ _PARAM_KEYS = (
 
 log = logging.getLogger("seedstack.gateway")
 
+_STATUS_CLASS = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
+
 _GuardContext = tuple[GuardPolicy, str | None, dict[str, str]]  # policy, system prompt, restore map
 
 
@@ -308,12 +310,16 @@ class Gateway:
     ) -> None:
         rec.tokens_in, rec.tokens_out, rec.tokens_cached, rec.tokens_reasoning = tin, tout, cached, reasoning
         rec.cost_usd = cost
-        alias = rec.alias or "-"
+        alias = self._alias_label(rec.alias)
         m = self.metrics
-        m.tokens.labels(alias, "input").inc(tin)
-        m.tokens.labels(alias, "output").inc(tout)
+        m.tokens_by(alias, "input").inc(tin)
+        m.tokens_by(alias, "output").inc(tout)
         if cost:
-            m.cost.labels(alias).inc(cost)
+            m.cost_by(alias).inc(cost)
+
+    def _alias_label(self, alias: str | None) -> str:
+        """Metric label for an alias: unknown names share one label, so clients cannot grow /metrics."""
+        return alias if alias in self.router.aliases else "unknown"
 
     def finish(self, rec: RequestRecord, started: float, status: int, *, payload: dict[str, Any] | None) -> None:
         """Close the record: timings, payload sampling, metrics; queue it for the writer."""
@@ -327,12 +333,12 @@ class Gateway:
             rec.payload_kept, rec.payload_reason, rec.payload = True, reason, payload
             if self.online is not None and status == 200 and payload is not None:
                 self.online.maybe_schedule(rec, _last_user_text(payload), _reply_text(payload))
-        alias = rec.alias or "-"
+        alias = self._alias_label(rec.alias)
         m = self.metrics
-        m.requests.labels(alias, rec.endpoint, f"{status // 100}xx").inc()
-        m.latency.labels(alias, rec.endpoint).observe(rec.latency_ms / 1000)
+        m.requests_by(alias, rec.endpoint, _STATUS_CLASS.get(status // 100, "5xx")).inc()
+        m.latency_by(alias, rec.endpoint).observe(rec.latency_ms / 1000)
         if rec.ttft_ms is not None:
-            m.ttft.labels(alias).observe(rec.ttft_ms / 1000)
+            m.ttft_by(alias).observe(rec.ttft_ms / 1000)
         self.recorder.submit(rec)
 
     def _fail(

@@ -176,7 +176,7 @@ class Router:
                         outcome = exc.outcome
                         status = exc.status if isinstance(exc, ProviderHTTPError) else None
                         attempts.append(RouteAttempt(backend.name, outcome, status, took * 1000, str(exc)))
-                        self.metrics.upstream_errors.labels(backend.name, outcome).inc()
+                        self.metrics.upstream_errors_by(backend.name, outcome).inc()
                         if outcome == "4xx" or (outcome not in fallback_on and outcome != "error"):
                             if outcome != "4xx":
                                 backend.breaker.failure()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import uvicorn
@@ -14,7 +13,7 @@ __all__ = ["serve"]
 
 
 def serve(
-    app: ASGIApp,
+    app: ASGIApp | str,
     *,
     host: str,
     port: int,
@@ -22,15 +21,15 @@ def serve(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     log_level: str = "warning",
+    workers: int = 1,
 ) -> None:
     """Serve until SIGINT/SIGTERM; then stop accepting, let in-flight requests finish (up to
-    ``drain_timeout_s``) and run the app's shutdown, which drains the recorder."""
-    # The recorder and SQLite writer threads run Python code in bursts; a short GIL switch interval
-    # keeps them from holding the event loop for the default 5 ms (a tail-latency cliff).
-    sys.setswitchinterval(0.001)
+    ``drain_timeout_s``) and run the app's shutdown, which drains the recorder.
+
+    With ``workers > 1``, ``app`` is an import string of an app factory and uvicorn runs that many
+    processes on the one port (each drains on SIGTERM)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = uvicorn.Config(
-        app,
+    options = dict(
         host=host,
         port=port,
         loop="uvloop",
@@ -46,4 +45,7 @@ def serve(
         proxy_headers=False,
         server_header=False,
     )
-    uvicorn.Server(config).run()
+    if workers > 1:
+        uvicorn.run(app, factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    else:
+        uvicorn.Server(uvicorn.Config(app, **options)).run()  # type: ignore[arg-type]

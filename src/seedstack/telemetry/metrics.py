@@ -6,12 +6,28 @@ flat however many requests, keys or customers pass through.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-__all__ = ["GatewayMetrics"]
+__all__ = ["GatewayMetrics", "Labelled"]
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30, 60, 120)
 _OVERHEAD_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1)
+
+
+class Labelled:
+    """A metric's children by label values, cached: ``labels()`` costs ~5 µs a call, a dict hit 50 ns."""
+
+    def __init__(self, metric: Any) -> None:
+        self.metric = metric
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self.metric.labels(*values)
+        return child
 
 
 class GatewayMetrics:
@@ -53,6 +69,14 @@ class GatewayMetrics:
         )
         self.recorder_pending = Gauge("seedstack_recorder_pending", "Records waiting to be written", registry=r)
         self.recorder_spooled = Gauge("seedstack_recorder_spooled", "Records spooled to disk", registry=r)
+
+        self.requests_by = Labelled(self.requests)
+        self.latency_by = Labelled(self.latency)
+        self.ttft_by = Labelled(self.ttft)
+        self.tokens_by = Labelled(self.tokens)
+        self.cost_by = Labelled(self.cost)
+        self.guard_by = Labelled(self.guard_verdicts)
+        self.upstream_errors_by = Labelled(self.upstream_errors)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
