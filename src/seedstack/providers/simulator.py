@@ -27,7 +27,10 @@ from .base import Provider, ProviderHTTPError, UpstreamResponse, UpstreamStream
 
 __all__ = ["SimulatorEngine", "SimulatorProvider", "count_prompt_tokens"]
 
-_WORDS = ["the", "a", "model", "answer", "request", "token", "latency", "cost", "data", "guard", "seed", "stack", "serve", "batch", "cache", "quick", "result", "value", "system", "user", "reply", "stream", "chunk", "queue", "window", "budget", "trace", "record", "sample", "metric"]
+_WORDS = (
+    "the a model answer request token latency cost data guard seed stack serve batch cache quick "
+    "result value system user reply stream chunk queue window budget trace record sample metric"
+).split()
 
 
 def count_prompt_tokens(text: str) -> int:
