@@ -17,7 +17,7 @@ from ..errors import ConfigError
 
 __all__ = ["BenchPrompt", "load_prompts", "synthetic_prompts"]
 
-_WORDS = (  # noqa: SIM905
+_WORDS = (
     "time year people way day man thing woman life child world school state family student group "
     "country problem hand part place case week company system program question work government "
     "number night point home water room mother area money story fact month lot right study book eye "
