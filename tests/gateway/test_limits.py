@@ -44,7 +44,7 @@ async def _storm(gw: RunningGateway, key: str, n: int, *, stream: bool) -> list[
         return list(await asyncio.gather(*(one() for _ in range(n))))
 
 
-def _budget_holds(gw: RunningGateway, budget: float, n: int) -> None:
+def _assert_budget_holds(gw: RunningGateway, budget: float, n: int) -> None:
     key = gw.new_key(role="app", budget_usd_day=budget, name="budgeted")
     responses = asyncio.run(_storm(gw, key, n, stream=True))
     ok = [r for r in responses if r.status_code == 200]
@@ -63,19 +63,19 @@ def _budget_holds(gw: RunningGateway, budget: float, n: int) -> None:
 @pytest.mark.parametrize("backend", ["memory", "store"])
 def test_200_concurrent_streams_never_overspend(gateway_factory: GatewayFactory, backend: str) -> None:
     with gateway_factory(PRICED, limits={"backend": backend}) as gw:
-        _budget_holds(gw, budget=1.0, n=200)
+        _assert_budget_holds(gw, budget=1.0, n=200)
 
 
 @pytest.mark.redis
 def test_200_concurrent_streams_never_overspend_redis(gateway_factory: GatewayFactory, redis_url: str) -> None:
     with gateway_factory(PRICED, limits={"backend": "redis", "redis_url": redis_url}) as gw:
-        _budget_holds(gw, budget=1.0, n=200)
+        _assert_budget_holds(gw, budget=1.0, n=200)
 
 
 @pytest.mark.postgres
 def test_200_concurrent_streams_never_overspend_postgres(gateway_factory: GatewayFactory, pg_url: str) -> None:
     with gateway_factory(PRICED, store=pg_url, limits={"backend": "store"}) as gw:
-        _budget_holds(gw, budget=1.0, n=200)
+        _assert_budget_holds(gw, budget=1.0, n=200)
 
 
 def test_spent_budget_survives_a_restart(gateway_factory: GatewayFactory, sqlite_url: str) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -43,7 +44,7 @@ from .streaming import open_stream, stream_body
 from .usage import estimate_prompt_tokens, read_usage
 from .validate import parse_body, validate
 
-__all__ = ["Gateway", "new_request_id"]
+__all__ = ["Call", "Gateway", "new_request_id"]
 
 _PARAM_KEYS = (
     "temperature",
@@ -62,9 +63,28 @@ _PARAM_KEYS = (
 
 log = logging.getLogger("seedstack.gateway")
 
-_STATUS_CLASS = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
-
 _GuardContext = tuple[GuardPolicy, str | None, dict[str, str]]  # policy, system prompt, restore map
+
+
+@dataclass(slots=True)
+class Call:
+    """One request on its way through the gateway, once it is authenticated, valid and reserved."""
+
+    rec: RequestRecord
+    route: AliasRoute
+    endpoint: str
+    body: dict[str, Any]
+    reservation: Reservation | None
+    started: float
+    rid: list[tuple[bytes, bytes]]
+    guard: _GuardContext | None
+
+    @property
+    def client_wants_usage(self) -> bool:
+        return bool((self.body.get("stream_options") or {}).get("include_usage"))
+
+
+_STATUS_CLASS = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
 
 
 def new_request_id() -> str:
@@ -199,9 +219,8 @@ class Gateway:
             if key.budget_usd_day is not None and not (body.get("max_tokens") or body.get("max_completion_tokens")):
                 body["max_tokens"] = self.settings.limits.budget_max_tokens
             reservation = await self._reserve(key, route, endpoint, body)
-            if rec.stream:
-                return await self._stream(rec, route, endpoint, body, reservation, started, rid, guard)
-            return await self._complete(rec, route, endpoint, body, reservation, started, rid, guard)
+            call = Call(rec, route, endpoint, body, reservation, started, rid, guard)
+            return await (self._stream(call) if rec.stream else self._complete(call))
         except SeedstackError as exc:
             await self.settle(reservation, 0, 0.0)
             return self._fail(rec, exc, body, started, rid)
@@ -210,17 +229,8 @@ class Gateway:
             return self._upstream_4xx(rec, exc, body, started, rid)
 
     # --- non-streaming ------------------------------------------------------------------------
-    async def _complete(
-        self,
-        rec: RequestRecord,
-        route: AliasRoute,
-        endpoint: str,
-        body: dict[str, Any],
-        reservation: Reservation | None,
-        started: float,
-        rid: list[tuple[bytes, bytes]],
-        guard: _GuardContext | None,
-    ) -> BodyResponse:
+    async def _complete(self, call: Call) -> BodyResponse:
+        rec, route, endpoint, body, guard = call.rec, call.route, call.endpoint, call.body, call.guard
         sent: dict[str, Any] = {}
 
         async def attempt(b: Backend) -> UpstreamResponse:
@@ -234,7 +244,7 @@ class Gateway:
         tin, tout, cached, reasoning = read_usage(resp.data.get("usage"))
         cost = result.backend.cost(tin, tout, cached or 0, gpu_usd)
         self.account_tokens(rec, tin, tout, cached, reasoning, cost)
-        await self.settle(reservation, tin + tout, cost or 0.0)
+        await self.settle(call.reservation, tin + tout, cost or 0.0)
         rec.queue_ms, rec.upstream_ms = result.queue_ms, result.upstream_ms
         out = resp.body
         if guard is not None and self.guard is not None:
@@ -243,33 +253,23 @@ class Gateway:
                 if self.guard.check_output(endpoint, resp.data, policy, system_prompt, restore, rec):
                     out = orjson.dumps(resp.data)
             except GuardrailBlockedError as exc:  # the call was made and is paid for: record, then refuse
-                return self._fail(rec, exc, sent.get("body"), started, rid)
-        self.finish(rec, started, 200, payload={"request": sent.get("body"), "response": resp.data})
-        return BodyResponse(200, out, [(b"content-type", b"application/json"), *rid])
+                return self._fail(rec, exc, sent.get("body"), call.started, call.rid)
+        self.finish(rec, call.started, 200, payload={"request": sent.get("body"), "response": resp.data})
+        return BodyResponse(200, out, [(b"content-type", b"application/json"), *call.rid])
 
     # --- streaming ----------------------------------------------------------------------------
-    async def _stream(
-        self,
-        rec: RequestRecord,
-        route: AliasRoute,
-        endpoint: str,
-        body: dict[str, Any],
-        reservation: Reservation | None,
-        started: float,
-        rid: list[tuple[bytes, bytes]],
-        guard: _GuardContext | None,
-    ) -> StreamResponse:
-        client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        opened = await open_stream(self.router, route, endpoint, body, rec, _upstream_body)
+    async def _stream(self, call: Call) -> StreamResponse:
+        rec, guard = call.rec, call.guard
+        opened = await open_stream(self.router, call.route, call.endpoint, call.body, rec, _upstream_body)
         self._attribute(rec, opened.backend, None)
         rec.queue_ms = opened.queue_ms
         scanner = self.guard.stream_scanner(*guard) if guard is not None and self.guard is not None else None
-        body_iter = stream_body(self, rec, route, opened, reservation, started, client_wants_usage, scanner)
+        body_iter = stream_body(self, call, opened, scanner)
         headers = [
             (b"content-type", b"text/event-stream"),
             (b"cache-control", b"no-cache"),
             (b"x-accel-buffering", b"no"),
-            *rid,
+            *call.rid,
         ]
         return StreamResponse(body_iter, headers)
 

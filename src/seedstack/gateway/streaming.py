@@ -21,13 +21,12 @@ from ..guard import OutputScanner
 from ..providers import ProviderError, ProviderTimeoutError, UpstreamStream
 from ..telemetry.record import RequestRecord
 from .guarding import rewrite_event, text_event
-from .limits import Reservation
 from .router import AliasRoute, Backend, Router
 from .sse import StreamTally
 from .usage import read_usage
 
 if TYPE_CHECKING:
-    from .proxy import Gateway
+    from .proxy import Call, Gateway
 
 __all__ = ["OpenedStream", "open_stream", "stream_body"]
 
@@ -75,15 +74,9 @@ def _error_event(message: str, type_: str, code: str, param: str | None = None) 
 
 
 async def stream_body(
-    gw: Gateway,
-    rec: RequestRecord,
-    route: AliasRoute,
-    opened: OpenedStream,
-    reservation: Reservation | None,
-    started: float,
-    client_wants_usage: bool,
-    scanner: OutputScanner | None = None,
+    gw: Gateway, call: Call, opened: OpenedStream, scanner: OutputScanner | None = None
 ) -> AsyncIterator[bytes]:
+    rec, started, client_wants_usage = call.rec, call.started, call.client_wants_usage
     chat = rec.endpoint == "chat"
     tally = StreamTally(chat=chat)
     visible: list[str] = []
@@ -156,7 +149,7 @@ async def stream_body(
                 status = 499
                 rec.error_class, rec.error_message = "ClientDisconnected", "the client closed the stream early"
         await opened.stream.aclose()
-        gpu_usd = gw.router.release(route, opened.backend, opened.gpu_token)
+        gpu_usd = gw.router.release(call.route, opened.backend, opened.gpu_token)
         if gw.guard is not None and scanner is not None:
             gw.guard.finish_stream(scanner, rec)
         if tally.model:
@@ -166,7 +159,7 @@ async def stream_body(
             tout = len(tally.text)  # one event ≈ one token when the upstream sent no usage
         cost = opened.backend.cost(tin, tout, cached or 0, gpu_usd)
         gw.account_tokens(rec, tin, tout, cached, reasoning, cost)
-        await gw.settle(reservation, tin + tout, cost or 0.0)
+        await gw.settle(call.reservation, tin + tout, cost or 0.0)
         failed_ms = sum(a.ms for a in rec.route if a.outcome != "ok")
         rec.upstream_ms = (upstream_end - opened.upstream_started) * 1000 + failed_ms
         payload = {
