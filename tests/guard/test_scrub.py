@@ -42,3 +42,25 @@ def test_ner_without_the_extra_names_the_pip_install() -> None:
 
     with pytest.raises(MissingExtraError, match=r"seedstack\[ner\]"):
         PresidioNER()
+
+
+def test_batch_scrub_equals_record_by_record_and_context_never_crosses_records(engine: GuardEngine) -> None:
+    from seedstack.guard.redact import Redactor
+
+    texts = [
+        "please call",  # a cue word at the end of one record ...
+        "1234567",  # ... must not turn the next record's bare number into a phone
+        "İstanbul office: call (415) 555-0132",  # a character whose lower case is longer
+        "My SSN is 123-45-6789 and my card 4111 1111 1111 1111.",
+        "x" * 20_000 + " reach me at ann@example.com",  # too long to pool
+        "",
+        "born 14/03/1985, Mr John Smith, 12 Baker Street",
+    ] * 3
+    out = list(scrub_texts(engine, texts, ScrubReport(), detectors=frozenset({"pii"})))
+    expected = []
+    for text in texts:
+        found = engine.scan(text, detectors={"pii"})
+        expected.append(Redactor().apply(text, found) if found else text)
+    assert out == expected
+    assert out[1] == "1234567"
+    assert "<PHONE_1>" in out[2] and "<US_SSN_1>" in out[3] and "<EMAIL_1>" in out[4]

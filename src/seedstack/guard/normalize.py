@@ -11,13 +11,17 @@ import binascii
 import re
 import unicodedata
 
+import numpy as np
+
 __all__ = ["decode_smuggled", "normalize", "to_text"]
 
 # zero-width, joiners, word joiner, BOM, soft hyphen, bidi embeddings/overrides/isolates, tag chars
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]+"
-)
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xE0000, 0xE007F),
+)  # fmt: skip
+_INVISIBLE = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _INVISIBLE_RANGES) + "]+")
 _B64_RUN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}|[A-Za-z0-9_-]{32,}={0,2}")
 _HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}){16,}")
 _MAX_DECODED = 8
@@ -32,11 +36,30 @@ def to_text(data: bytes | str) -> str:
     return data
 
 
+def _invisible_table() -> np.ndarray:
+    """One flag per BMP code point (is it invisible?), plus a last slot set for every astral character."""
+    table = np.zeros(0x10001, dtype=bool)
+    for a, b in _INVISIBLE_RANGES:
+        table[min(a, 0x10000) : min(b, 0xFFFF) + 1] = True
+    table[0x10000] = True  # astral text (emoji, tag characters): the regex decides
+    return table
+
+
+_INVISIBLE_TABLE = _invisible_table()  # read-only constant (64 KB)
+_INVISIBLE_TABLE.flags.writeable = False
+
+
+def _may_hold_invisible(text: str) -> bool:
+    """A table lookup per code point in numpy: ~4x cheaper than the regex on non-ASCII text."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return bool(_INVISIBLE_TABLE[np.minimum(cps, 0x10000)].any())
+
+
 def normalize(text: str) -> str:
     """NFKC, invisible characters removed; ASCII passes through untouched (and fast)."""
     if text.isascii():
         return text
-    if _INVISIBLE.search(text):
+    if _may_hold_invisible(text) and _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
     if unicodedata.is_normalized("NFKC", text):
         return text
