@@ -76,7 +76,7 @@ async def send_stream(send: Send, resp: StreamResponse, receive: Receive | None 
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         else:
             await send({"type": "http.response.body", "body": b""})
-    except OSError:  # a server that raises on a closed connection
+    except (OSError, RuntimeError):  # servers raise either when writing to a connection the client closed
         resp.client_gone = True
     finally:
         if watcher is not None:
