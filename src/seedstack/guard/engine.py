@@ -208,10 +208,12 @@ class GuardEngine:
         return custom if custom is not None else self.model.threshold(channel)
 
     def _injection(self, text: str, channel: str, threshold: float) -> Finding | None:
-        if not text.strip() or _mostly_binary(text):
-            return None  # not language: there is no instruction to follow in it
+        if not text.strip():
+            return None
         score = self.model.score(self._bounded(text), channel)
-        if score >= threshold:
+        # mostly-binary text is not language: there is no instruction to follow in it (checked only
+        # on a hit, so ordinary prompts skip the control-character scan)
+        if score >= threshold and not _mostly_binary(text):
             return Finding("injection", "JAILBREAK" if channel == "user" else "INDIRECT_INJECTION", 0, len(text), score)
         return None
 

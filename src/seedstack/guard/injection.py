@@ -62,7 +62,7 @@ class InjectionModel:
         self._bigram_keys = bigram_keys
         self._channels = channels
         self.meta = meta
-        # lower-cased whitespace chunk -> its token ids; most chunks of a prompt are common words, so
+        # whitespace chunk -> its token ids; most chunks of a prompt are common words, so
         # a prompt becomes one C-level split and one C-level dict pass instead of a regex per token
         # (ids packed as int32 bytes: one C-level join then builds the whole id array)
         self._chunk_ids: dict[str, bytes] = {}
@@ -118,11 +118,11 @@ class InjectionModel:
     def logit(self, text: str, channel: str = "user") -> float:
         """Highest window logit of the normalized text and of any base64/hex payload decoded from it."""
         norm = normalize(text)
-        chunks = norm.lower().split()
-        best = self._logit_normalized(norm, channel, chunks)
-        # a smuggled run is one whitespace-free word of 24+ characters (lower-casing never shortens one)
-        if len(norm) >= 24 and max(map(len, chunks), default=0) >= 24:
-            for decoded in decode_smuggled(norm):
+        words = norm.split()  # shared by the tokenizer and the smuggled-payload search
+        best = self._logit_normalized(norm, channel, words)
+        # a smuggled run is one whitespace-free word of 24+ characters
+        if len(norm) >= 24 and max(map(len, words), default=0) >= 24:
+            for decoded in decode_smuggled(norm, words):
                 best = max(best, self._logit_normalized(normalize(decoded), channel))
         return best
 
@@ -133,10 +133,12 @@ class InjectionModel:
     def token_ids(self, norm: str, chunks: list[str] | None = None) -> np.ndarray:
         """Token ids of normalized text (0: unknown), the same tokens as ``features.tokens``.
 
-        ``chunks``, when given, is ``norm.lower().split()`` already computed by the caller.
+        ``chunks``, when given, is ``norm.split()`` already computed by the caller. Chunks are cached
+        as written and lower-cased only on a miss (lower-casing never creates or removes whitespace,
+        so the chunks are those of the lower-cased text).
         """
         if chunks is None:
-            chunks = norm.lower().split()
+            chunks = norm.split()
         cache = self._chunk_ids
         parts: list[bytes | None] = list(map(cache.get, chunks))
         if None in parts:
@@ -145,7 +147,8 @@ class InjectionModel:
             get = self._token_ids.get
             for k, p in enumerate(parts):
                 if p is None:
-                    p = np.array([get(t, 0) for t in chunk_tokens(chunks[k])], dtype=np.int32).tobytes()
+                    toks = chunk_tokens(chunks[k].lower())
+                    p = np.array([get(t, 0) for t in toks], dtype=np.int32).tobytes()
                     cache[chunks[k]] = parts[k] = p
         return np.frombuffer(b"".join(parts), dtype=np.int32).astype(np.int64)  # type: ignore[arg-type]
 

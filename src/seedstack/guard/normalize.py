@@ -82,14 +82,16 @@ def _try_decode(raw: bytes) -> str | None:
     return s
 
 
-def decode_smuggled(text: str) -> list[str]:
+def decode_smuggled(text: str, words: list[str] | None = None) -> list[str]:
     """Plain-text payloads hidden in base64 or hex runs (at most a few, so the cost stays bounded).
 
     Only whitespace-separated words of 24+ characters can hold a run, so the regexes run on those
-    words alone (a C-level ``split`` finds them) instead of over the whole text.
+    words alone (a C-level ``split`` finds them, or the caller passes ``text.split()``) instead of over
+    the whole text.
     """
     out: list[str] = []
-    words = text.split()
+    if words is None:
+        words = text.split()
     if max(map(len, words), default=0) < 24:
         return out
     for word in words:

@@ -56,8 +56,9 @@ _ADDRESS = re.compile(
     r"(?:,? (?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\.? ?#?\w+)?"
 )
 # cheap gates: one search for the digit core of a pattern; the full pattern then runs from there only
-_IPV4_GATE = re.compile(r"[0-9][0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
-_IBAN_GATE = re.compile(r"[0-9][0-9](?: ?[A-Z0-9]{4}){2}")
+# the first place an IPv4 address (digits-dot-digits…) or the check digits + two groups of an IBAN could be
+_NUMERIC_GATE = re.compile(r"[0-9](?:[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9](?: ?[A-Z0-9]{4}){2})")
+_NOT_DIGIT_BYTES = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
 _IPV6_GATE = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _STREET_GATE = re.compile(
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
@@ -204,17 +205,34 @@ def _ips(text: str, v4_from: int) -> Iterable[Finding]:
             text, max(0, m.start() - 12), m.start()
         ):
             yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
-    gate = _IPV6_GATE.search(text) if ":" in text else None
-    if gate is not None:
-        # every IPv6 match holds ":hex{0,4}:" within its first 5 characters, so none starts before this
-        for m in _IPV6.finditer(text, max(0, gate.start() - 4)):
-            if not _starts_clean(text, m.start(), "_:."):
-                continue
-            try:
-                ipaddress.IPv6Address(m.group())
-            except ValueError:
-                continue
-            yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
+    for m in _ipv6_matches(text) if ":" in text else ():
+        if not _starts_clean(text, m.start(), "_:."):
+            continue
+        try:
+            ipaddress.IPv6Address(m.group())
+        except ValueError:
+            continue
+        yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
+
+
+def _ipv6_matches(text: str) -> Iterable[re.Match[str]]:
+    """What ``_IPV6.finditer(text)`` yields, trying the pattern only near its gate.
+
+    The pattern has no fast first character (it may start with a colon or a hex digit), so scanning a
+    long text with it is slow. Every match holds ":hex{0,4}:" within its first 5 characters: the start
+    positions worth trying are the 5 before each gate hit, in order, as ``finditer`` would.
+    """
+    pos, tried = 0, -1
+    while (gate := _IPV6_GATE.search(text, pos)) is not None:
+        g = gate.start()
+        for s in range(max(tried + 1, g - 4), g + 1):
+            m = _IPV6.match(text, s)
+            if m is not None:
+                yield m
+                pos, tried = m.end(), m.end() - 1
+                break
+        else:
+            pos, tried = g + 1, g
 
 
 def find_pii(text: str, types: frozenset[str] | None = None) -> list[Finding]:
@@ -222,14 +240,15 @@ def find_pii(text: str, types: frozenset[str] | None = None) -> list[Finding]:
     out: list[Finding] = []
     if "@" in text:
         out.extend(_emails(text))
-    # most detectors need a minimum number of digits: ten C-level counts let prose skip them
-    digits = sum(map(text.count, "0123456789"))
-    gate = _IPV4_GATE.search(text) if digits >= 4 else None
+    # most detectors need a minimum number of digits: deleting every other byte of the UTF-8 text counts
+    # them in one C pass (an ASCII digit is one byte, and no multi-byte character contains one)
+    digits = len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_DIGIT_BYTES))
+    # one search for the digit core of an IPv4 address or an IBAN: in most texts there is none
+    gate = _NUMERIC_GATE.search(text) if digits >= 4 else None
     v4_from = gate.start() if gate is not None else -1
     if v4_from >= 0 or ":" in text:
         out.extend(_ips(text, v4_from))
-    gate = _IBAN_GATE.search(text) if digits >= 8 else None
-    if gate is not None:
+    if gate is not None and digits >= 8:
         # every IBAN holds a gate match two characters after its start, so none starts before this
         for m in _IBAN.finditer(text, max(0, gate.start() - 2)):
             if _starts_clean(text, m.start(), "_") and _iban_ok(m.group()):
