@@ -132,12 +132,19 @@ class GuardEngine:
                     ms["injection"] += (time.perf_counter() - t0) * 1000
                     if f is not None:
                         found["injection"].append((i, j, f))
+                lowered: dict[int, str] = {}  # each window lower-cased once, for both detectors
                 for det in ("secrets", "pii"):
                     if actions[det] == "off":
                         continue
                     t0 = time.perf_counter()
                     for part, offset in self._windows(text):
-                        hits = find_pii(part, pii_types) if det == "pii" else find_secrets(part)
+                        low = lowered.get(offset)
+                        if low is None:
+                            low = lowered[offset] = part.lower()
+                        if det == "pii":
+                            hits = find_pii(part, pii_types, lowered=low)
+                        else:
+                            hits = find_secrets(part, lowered=low)
                         found[det].extend((i, j, f) for f in _shift(hits, offset))
                     ms[det] += (time.perf_counter() - t0) * 1000
         verdicts, blocked = _verdicts("input", actions, found, ms)
@@ -185,6 +192,7 @@ class GuardEngine:
         found: dict[str, list[Finding]] = {d: [] for d in _OUTPUT_DETECTORS}
         ms = dict.fromkeys(_OUTPUT_DETECTORS, 0.0)
         for part, offset in self._windows(text):
+            low = part.lower() if actions["secrets"] != "off" or actions["pii"] != "off" else part
             if actions["leakage"] != "off":
                 t0 = time.perf_counter()
                 hits = self.canaries.find(part) + self.protected.find(part)
@@ -194,11 +202,11 @@ class GuardEngine:
                 ms["leakage"] += (time.perf_counter() - t0) * 1000
             if actions["secrets"] != "off":
                 t0 = time.perf_counter()
-                found["secrets"].extend(_shift(find_secrets(part), offset))
+                found["secrets"].extend(_shift(find_secrets(part, lowered=low), offset))
                 ms["secrets"] += (time.perf_counter() - t0) * 1000
             if actions["pii"] != "off":
                 t0 = time.perf_counter()
-                found["pii"].extend(_shift(find_pii(part, pii_types), offset))
+                found["pii"].extend(_shift(find_pii(part, pii_types, lowered=low), offset))
                 ms["pii"] += (time.perf_counter() - t0) * 1000
         return found, ms
 

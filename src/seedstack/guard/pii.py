@@ -235,8 +235,11 @@ def _ipv6_matches(text: str) -> Iterable[re.Match[str]]:
             pos, tried = g + 1, g
 
 
-def find_pii(text: str, types: frozenset[str] | None = None) -> list[Finding]:
-    """All PII findings in ``text`` (original offsets), overlaps resolved by score then length."""
+def find_pii(text: str, types: frozenset[str] | None = None, *, lowered: str | None = None) -> list[Finding]:
+    """All PII findings in ``text`` (original offsets), overlaps resolved by score then length.
+
+    ``lowered`` is ``text.lower()`` when the caller already has it (the engine shares it with secrets).
+    """
     out: list[Finding] = []
     if "@" in text:
         out.extend(_emails(text))
@@ -257,7 +260,8 @@ def find_pii(text: str, types: frozenset[str] | None = None) -> list[Finding]:
     addresses = list(_addresses(text)) if digits and _STREET_GATE.search(text) else []
     if digits >= 7:
         out.extend(_numbers(text, [a.start for a in addresses]))
-    lowered = text.lower()
+    if lowered is None:
+        lowered = text.lower()
     # dates and name introductions are looked for only just after their cue words
     for word in _DOB_WORDS if digits >= 2 else ():
         cue = lowered.find(word)

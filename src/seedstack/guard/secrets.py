@@ -95,8 +95,11 @@ def _looks_random(tok: str, min_entropy: float) -> bool:
     return classes >= 2 and shannon_entropy(tok) >= min_entropy
 
 
-def find_secrets(text: str, *, min_entropy: float = 3.5) -> list[Finding]:
-    """Every credential-like span, with the secret itself as the span (so redaction keeps the name)."""
+def find_secrets(text: str, *, min_entropy: float = 3.5, lowered: str | None = None) -> list[Finding]:
+    """Every credential-like span, with the secret itself as the span (so redaction keeps the name).
+
+    ``lowered`` is ``text.lower()`` when the caller already has it (the engine shares it with PII).
+    """
     out: list[Finding] = []
     # ~25 C-level substring searches are cheaper than one regex alternation pass over the text
     present = set(filter(text.__contains__, _NEEDLES))
@@ -111,7 +114,8 @@ def find_secrets(text: str, *, min_entropy: float = 3.5) -> list[Finding]:
             continue
         for m in rx.finditer(text):
             out.append(Finding("secrets", typ, m.start(group), m.end(group), score))
-    lowered = text.lower()
+    if lowered is None:
+        lowered = text.lower()
     if any(map(lowered.__contains__, _KEYWORD_NEEDLES)):
         # random-looking long tokens are rare, so find them first and only then look for a key word
         for m in _LONG_TOKEN.finditer(text):
