@@ -127,7 +127,8 @@ class SeedstackApp:
             await send_body(send, await self._ready())
             return
         if path == "/metrics":
-            await send_body(send, self._metrics())
+            # Collectors may query the store (SLOs): render off the event loop.
+            await send_body(send, await asyncio.to_thread(self._metrics))
             return
         for prefix, sub in self.ctx.mounts.items():
             if path == prefix.rstrip("/") or path.startswith(prefix):
