@@ -93,3 +93,18 @@ def test_long_values_are_scanned_whole_even_past_the_engines_ceiling(store, tmp_
     assert rec.scrub["entities"] == {"EMAIL": 2001}
     text = json.dumps(_contents(svc, "docs", tmp_path))
     assert "hidden@corp.io" not in text and "@y.io" not in text
+
+
+def test_rows_are_scanned_apart_when_batched() -> None:
+    """Rows are joined into one text for speed: context in one row must not flag the next one."""
+    import pyarrow as pa
+
+    from seedstack.data.scrub import GuardScrubber
+    from seedstack.guard import GuardEngine
+
+    scrubber = GuardScrubber(GuardEngine.default())
+    table = pa.table({"text": ["if it breaks, please call", "1234567", "İstanbul office: mail ann@example.com"]})
+    report = scrubber.new_report()
+    out = scrubber.scrub(table, report).column("text").to_pylist()
+    assert out[1] == "1234567"  # a bare number with no phone cue in its own row
+    assert "ann@example.com" not in out[2] and out[2].startswith("İstanbul office: mail <EMAIL")

@@ -29,7 +29,10 @@ from ..errors import ConfigError
 
 __all__ = ["GuardScrubber", "PiiEngine", "ScrubReport", "Scrubber", "scrubber_from_settings"]
 
-_SEP = "\n\u241e\n"  # a record separator no detector spans
+# A record separator no detector reaches across: PII rules look up to 48 characters back for context
+# ("call me at"), so the separator must be longer than that.
+_SEP = "\n" * 64
+_WIDE_LOWER = "\u0130"  # "İ": the one character whose lower case is longer, shifting later offsets
 
 
 @runtime_checkable
@@ -221,6 +224,13 @@ class GuardScrubber:
                 pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part), _SEP
             )
             text = joined[0].as_py() or ""
+            if _WIDE_LOWER in text:  # rare: scan this chunk's values one by one
+                for i, value in enumerate(part.to_pylist()):
+                    hits = [f for f in self._scan(value or "") if self._wanted(f)]
+                    if hits:
+                        uhits[a + i] = True
+                        found[a + i] = hits
+                continue
             findings = [f for f in self._scan(text) if self._wanted(f)]
             if not findings:
                 continue
