@@ -23,7 +23,11 @@ class TelemetryConfig(BaseModel):
     audit: bool = Field(False, description="keep 100% of payloads (regulated industries)")
     flush_interval_ms: int = Field(200, ge=10, le=60_000, description="recorder batch interval")
     batch_size: int = Field(5000, ge=1)
-    queue_max: int = Field(200_000, ge=1000, description="records held in memory before spooling to disk")
+    backlog_high_water: int = Field(
+        10_000,
+        ge=100,
+        description="records waiting for the writer beyond which each request yields the CPU to it briefly",
+    )
     spool_dir: Path | None = Field(None, description="defaults to <home>/spool")
 
 

@@ -84,6 +84,7 @@ class Call:
         return bool((self.body.get("stream_options") or {}).get("include_usage"))
 
 
+_YIELD_S = 0.0005
 _STATUS_CLASS = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
 
 
@@ -113,6 +114,7 @@ class Gateway:
         self.sampler = PayloadSampler(settings.telemetry, settings.slo)
         self.online = OnlineEvaluator.from_settings(settings, store)
         self._tasks: list[asyncio.Task[None]] = []
+        self._high_water = settings.telemetry.backlog_high_water
         self.guard = GatewayGuard(settings.guard, self.metrics) if settings.guard.enabled else None
         self.recorder = Recorder(
             store,
@@ -340,6 +342,10 @@ class Gateway:
         if rec.ttft_ms is not None:
             m.ttft_by(alias).observe(rec.ttft_ms / 1000)
         self.recorder.submit(rec)
+        if self.recorder.pending > self._high_water:
+            # The writer thread has fallen behind (the process is CPU-bound): cede the GIL to it so
+            # memory stays bounded and every record lands; at saturation this trades throughput.
+            time.sleep(_YIELD_S)
 
     def _fail(
         self,

@@ -28,7 +28,7 @@ __all__ = ["AppContext", "SeedstackApp", "app_from_env", "create_app"]
 log = logging.getLogger("seedstack.http")
 
 # Fewer, cheaper young-generation passes: per-request garbage is short-lived and mostly acyclic.
-_GC_THRESHOLDS = (50_000, 50, 1000)
+_GC_THRESHOLDS = (10_000, 10, 10)
 
 _V1 = {
     "/v1/chat/completions": "chat",
