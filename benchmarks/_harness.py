@@ -77,8 +77,21 @@ def wrk(url: str, *, connections: int, seconds: float, body: str, key: str = "",
         script = fh.name
     try:
         out = subprocess.run(
-            [need_wrk(), f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "10s", "-s", script, url],
-            capture_output=True, text=True, env={**os.environ, "BODY": body, "KEY": key}, timeout=seconds + 60,
+            [
+                need_wrk(),
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{int(seconds)}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "BODY": body, "KEY": key},
+            timeout=seconds + 60,
         )
     finally:
         os.unlink(script)

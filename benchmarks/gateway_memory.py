@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _harness import rss_mb, wrk, write_result
+from _harness import rss_mb, write_result, wrk
 from gateway_overhead import BODY, served, start_mock, start_seedstack
 
 
@@ -39,12 +39,19 @@ def main() -> None:
             mock.terminate()
             gw.wait(60)
             mock.wait(10)
-    write_result("gateway_memory", {
-        "benchmark": "gateway_memory", "date": dt.date.today().isoformat(),
-        "rss_mb_after_10k": round(at_10k, 1), "requests_at_first_sample": n_10k,
-        "rss_mb_at_end": round(at_end, 1), "requests_at_end": n_end, "ratio": at_end / at_10k,
-        "samples": [[int(n), round(r, 1)] for n, r in samples],
-    })
+    write_result(
+        "gateway_memory",
+        {
+            "benchmark": "gateway_memory",
+            "date": dt.date.today().isoformat(),
+            "rss_mb_after_10k": round(at_10k, 1),
+            "requests_at_first_sample": n_10k,
+            "rss_mb_at_end": round(at_end, 1),
+            "requests_at_end": n_end,
+            "ratio": at_end / at_10k,
+            "samples": [[int(n), round(r, 1)] for n, r in samples],
+        },
+    )
 
 
 if __name__ == "__main__":

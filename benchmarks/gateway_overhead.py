@@ -1,11 +1,11 @@
 """Gateway overhead: direct-to-mock vs through seedstack (auth, routing, recording ON), and LiteLLM
 proxy measured the same way in the same run when its throwaway venv exists.
 
-    python benchmarks/gateway_overhead.py [--seconds 10] [--memory] [--no-litellm]
+    python benchmarks/gateway_overhead.py [--seconds 10] [--workers N] [--no-guard] [--no-litellm]
 
 Measures added latency p50/p99 at concurrency 1, throughput at concurrency 32 and 256, the time an
-upstream's first stream chunk takes to reach the client, and (with --memory) RSS after 10k and 1M
-requests. Load comes from wrk (C, one thread) so the load generator is not the bottleneck.
+upstream's first stream chunk takes to reach the client (memory growth: gateway_memory.py). Load
+comes from wrk (C, one thread) so the load generator is not the bottleneck.
 LiteLLM: python -m venv .bench-venvs/litellm && .bench-venvs/litellm/bin/pip install 'litellm[proxy]'
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _harness import PY, ROOT, free_port, rss_mb, wait_http, wait_tcp, wrk, write_result
+from _harness import PY, ROOT, free_port, wait_http, wait_tcp, write_result, wrk
 
 BODY = '{"model":"chat","messages":[{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":16}'
 LITELLM = ROOT / ".bench-venvs" / "litellm" / "bin" / "litellm"
@@ -45,8 +45,18 @@ def start_seedstack(
     port = free_port()
     cfg: dict[str, Any] = {
         "store": f"sqlite:///{work / 'bench.db'}",
-        "models": {"chat": {"backends": [{"provider": "openai", "base_url": f"http://127.0.0.1:{upstream}/v1",
-                                          "model": "mock-model", "max_in_flight": 1024}]}},
+        "models": {
+            "chat": {
+                "backends": [
+                    {
+                        "provider": "openai",
+                        "base_url": f"http://127.0.0.1:{upstream}/v1",
+                        "model": "mock-model",
+                        "max_in_flight": 1024,
+                    }
+                ]
+            }
+        },
     }
     # The default policy: injection + PII + secrets on input, PII/secrets/leakage on output.
     cfg["guard"] = {"enabled": guard}
@@ -55,11 +65,24 @@ def start_seedstack(
         cfg["limits"] = {"backend": "store"}  # budgets shared by the worker processes
     (work / "seedstack.yaml").write_text(yaml.safe_dump(cfg))
     env = {**os.environ, "SEEDSTACK_HOME": str(work / ".seedstack")}
-    key = subprocess.run([PY, "-m", "seedstack.cli", "keys", "create", "--role", "app", "--config",
-                          str(work / "seedstack.yaml")], cwd=work, env=env, capture_output=True, text=True,
-                         check=True).stdout.strip().splitlines()[-1]
-    proc = subprocess.Popen([PY, "-m", "seedstack.cli", "up", "--config", str(work / "seedstack.yaml"),
-                             "--port", str(port)], cwd=work, env=env, stdout=subprocess.DEVNULL)
+    key = (
+        subprocess.run(
+            [PY, "-m", "seedstack.cli", "keys", "create", "--role", "app", "--config", str(work / "seedstack.yaml")],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    proc = subprocess.Popen(
+        [PY, "-m", "seedstack.cli", "up", "--config", str(work / "seedstack.yaml"), "--port", str(port)],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     wait_http(f"http://127.0.0.1:{port}/healthz", proc=proc)
     return proc, port, key
 
@@ -68,13 +91,27 @@ def start_litellm(work: Path, upstream: int, workers: int) -> tuple[subprocess.P
     if not LITELLM.exists():
         return None
     port = free_port()
-    cfg = {"model_list": [{"model_name": "chat", "litellm_params": {
-        "model": "openai/mock-model", "api_base": f"http://127.0.0.1:{upstream}/v1", "api_key": "unused"}}],
-        "general_settings": {"master_key": "sk-litellm-bench"}}
+    cfg = {
+        "model_list": [
+            {
+                "model_name": "chat",
+                "litellm_params": {
+                    "model": "openai/mock-model",
+                    "api_base": f"http://127.0.0.1:{upstream}/v1",
+                    "api_key": "unused",
+                },
+            }
+        ],
+        "general_settings": {"master_key": "sk-litellm-bench"},
+    }
     (work / "litellm.yaml").write_text(yaml.safe_dump(cfg))
-    proc = subprocess.Popen([str(LITELLM), "--config", str(work / "litellm.yaml"), "--port", str(port),
-                             "--num_workers", str(workers)], cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "LITELLM_LOG": "ERROR"})
+    proc = subprocess.Popen(
+        [str(LITELLM), "--config", str(work / "litellm.yaml"), "--port", str(port), "--num_workers", str(workers)],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "LITELLM_LOG": "ERROR"},
+    )
     wait_http(f"http://127.0.0.1:{port}/health/liveliness", timeout=180, proc=proc)
     return proc, port, "sk-litellm-bench"
 
@@ -83,8 +120,10 @@ async def first_chunk_ms(url: str, key: str, n: int) -> list[float]:
     """Time to the first SSE chunk of a stream, sequentially (raw asyncio: least client overhead)."""
     host, port = "127.0.0.1", int(url.rsplit(":", 1)[1].split("/")[0])
     body = BODY.replace('"max_tokens":16', '"max_tokens":16,"stream":true').encode()
-    head = (f"POST /v1/chat/completions HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n"
-            f"content-length: {len(body)}\r\n" + (f"authorization: Bearer {key}\r\n" if key else "") + "\r\n").encode()
+    head = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n" + (f"authorization: Bearer {key}\r\n" if key else "") + "\r\n"
+    ).encode()
     out = []
     reader, writer = await asyncio.open_connection(host, port)
     for _ in range(n):
@@ -107,33 +146,22 @@ def measure(name: str, url: str, key: str, seconds: float) -> dict[str, Any]:
         res[f"c{c}"] = wrk(url, connections=c, seconds=seconds, body=BODY, key=key)
     ttfc = asyncio.run(first_chunk_ms(url, key, 300))
     res["stream_first_chunk_ms_p50"] = statistics.median(ttfc)
-    print(f"{name}: c1 p50 {res['c1']['p50_us']}us p99 {res['c1']['p99_us']}us | c32 {res['c32']['rps']:.0f} rps | "
-          f"c256 {res['c256']['rps']:.0f} rps err {res['c256']['error_rate']:.4f}", file=sys.stderr)
+    print(
+        f"{name}: c1 p50 {res['c1']['p50_us']}us p99 {res['c1']['p99_us']}us | c32 {res['c32']['rps']:.0f} rps | "
+        f"c256 {res['c256']['rps']:.0f} rps err {res['c256']['error_rate']:.4f}",
+        file=sys.stderr,
+    )
     return res
 
 
 def served(port: int) -> float:
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
-    return sum(float(m) for m in re.findall(r'seedstack_requests_total\{[^}]*\} ([0-9.e+]+)', text))
-
-
-def memory_growth(port: int, key: str, pid: int) -> dict[str, float]:
-    url = f"http://127.0.0.1:{port}/v1/chat/completions"
-    while served(port) < 10_000:
-        wrk(url, connections=32, seconds=2, body=BODY, key=key)
-    at_10k = rss_mb(pid)
-    while served(port) < 1_000_000:
-        wrk(url, connections=32, seconds=30, body=BODY, key=key)
-        print(f"  {served(port):,.0f} requests, RSS {rss_mb(pid):.1f} MB", file=sys.stderr)
-    at_1m = rss_mb(pid)
-    return {"rss_mb_after_10k": at_10k, "rss_mb_after_1m": at_1m, "ratio": at_1m / at_10k,
-            "requests": served(port)}
+    return sum(float(m) for m in re.findall(r"seedstack_requests_total\{[^}]*\} ([0-9.e+]+)", text))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--memory", action="store_true", help="also run 1M requests and compare RSS")
     ap.add_argument("--no-litellm", action="store_true")
     ap.add_argument("--no-guard", action="store_true", help="turn the guard off in the gateway")
     ap.add_argument("--workers", type=int, default=1, help="seedstack worker processes (LiteLLM gets as many)")
@@ -149,16 +177,19 @@ def main() -> None:
             procs.append(gw)
             seed = measure("seedstack", f"http://127.0.0.1:{gport}/v1/chat/completions", key, args.seconds)
             result: dict[str, Any] = {
-                "benchmark": "gateway_overhead", "date": dt.date.today().isoformat(), "seconds": args.seconds,
-                "guard": not args.no_guard, "workers": args.workers, "direct": direct, "seedstack": seed,
+                "benchmark": "gateway_overhead",
+                "date": dt.date.today().isoformat(),
+                "seconds": args.seconds,
+                "guard": not args.no_guard,
+                "workers": args.workers,
+                "direct": direct,
+                "seedstack": seed,
                 "seedstack_added_p50_ms": (seed["c1"]["p50_us"] - direct["c1"]["p50_us"]) / 1000,
                 "seedstack_added_p99_ms": (seed["c1"]["p99_us"] - direct["c1"]["p99_us"]) / 1000,
                 "seedstack_c256_over_c32": seed["c256"]["rps"] / seed["c32"]["rps"],
                 "seedstack_stream_first_chunk_added_ms": seed["stream_first_chunk_ms_p50"]
                 - direct["stream_first_chunk_ms_p50"],
             }
-            if args.memory:
-                result["memory"] = memory_growth(gport, key, gw.pid)
             gw.terminate()
             gw.wait(30)
             if not args.no_litellm:
@@ -167,13 +198,13 @@ def main() -> None:
                     result["litellm"] = "not installed: see this script's docstring"
                 else:
                     procs.append(lite[0])
-                    ll = measure("litellm", f"http://127.0.0.1:{lite[1]}/v1/chat/completions", lite[2],
-                                 args.seconds)
+                    ll = measure("litellm", f"http://127.0.0.1:{lite[1]}/v1/chat/completions", lite[2], args.seconds)
                     result["litellm"] = ll
                     result["litellm_added_p50_ms"] = (ll["c1"]["p50_us"] - direct["c1"]["p50_us"]) / 1000
                     result["litellm_added_p99_ms"] = (ll["c1"]["p99_us"] - direct["c1"]["p99_us"]) / 1000
-                    result["ratio_added_p50_litellm_over_seedstack"] = (
-                        result["litellm_added_p50_ms"] / max(1e-6, result["seedstack_added_p50_ms"]))
+                    result["ratio_added_p50_litellm_over_seedstack"] = result["litellm_added_p50_ms"] / max(
+                        1e-6, result["seedstack_added_p50_ms"]
+                    )
                     result["ratio_rps_c32_seedstack_over_litellm"] = seed["c32"]["rps"] / ll["c32"]["rps"]
                     result["ratio_rps_c256_seedstack_over_litellm"] = seed["c256"]["rps"] / max(1e-9, ll["c256"]["rps"])
         finally:
@@ -184,7 +215,9 @@ def main() -> None:
                         p.wait(30)
                     except subprocess.TimeoutExpired:
                         p.kill()
-    name = "gateway_overhead" + ("_no_guard" if args.no_guard else "") + (f"_w{args.workers}" if args.workers > 1 else "")
+    name = (
+        "gateway_overhead" + ("_no_guard" if args.no_guard else "") + (f"_w{args.workers}" if args.workers > 1 else "")
+    )
     write_result(name, result)
 
 

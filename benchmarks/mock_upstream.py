@@ -12,25 +12,49 @@ import sys
 
 import orjson
 
-_REPLY = orjson.dumps({
-    "id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": "mock-model",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello from the mock upstream."},
-                 "finish_reason": "stop"}],
-    "usage": {"prompt_tokens": 12, "completion_tokens": 6, "total_tokens": 18},
-})
+_REPLY = orjson.dumps(
+    {
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "mock-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Hello from the mock upstream."},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 6, "total_tokens": 18},
+    }
+)
 _CHUNKS = [
     {"choices": [{"index": 0, "delta": {"role": "assistant", "content": w}, "finish_reason": None}]}
     for w in ("Hello", " from", " the", " mock", " upstream", ".")
 ]
-_STREAM = b"".join(
-    b"data: " + orjson.dumps({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0,
-                              "model": "mock-model", **c}) + b"\n\n" for c in _CHUNKS
-) + b'data: {"id":"chatcmpl-mock","object":"chat.completion.chunk","created":0,"model":"mock-model","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":6,"total_tokens":18}}\n\n' + b"data: [DONE]\n\n"
+_STREAM = (
+    b"".join(
+        b"data: "
+        + orjson.dumps(
+            {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": "mock-model", **c}
+        )
+        + b"\n\n"
+        for c in _CHUNKS
+    )
+    + b'data: {"id":"chatcmpl-mock","object":"chat.completion.chunk","created":0,"model":"mock-model","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":6,"total_tokens":18}}\n\n'
+    + b"data: [DONE]\n\n"
+)
 
 
 def _response(body: bytes, ctype: bytes) -> bytes:
-    return (b"HTTP/1.1 200 OK\r\ncontent-type: " + ctype + b"\r\ncontent-length: " + str(len(body)).encode()
-            + b"\r\nconnection: keep-alive\r\n\r\n" + body)
+    return (
+        b"HTTP/1.1 200 OK\r\ncontent-type: "
+        + ctype
+        + b"\r\ncontent-length: "
+        + str(len(body)).encode()
+        + b"\r\nconnection: keep-alive\r\n\r\n"
+        + body
+    )
 
 
 RESP_JSON = _response(_REPLY, b"application/json")

@@ -26,17 +26,35 @@ def make_records(n: int) -> list[RequestRecord]:
     now = time.time()
     for i in range(n):
         r = RequestRecord(
-            id="req_" + secrets.token_hex(12), ts=now + i * 1e-3, endpoint="chat", key_id="key_abc",
-            customer=f"cust-{i % 50}", tags=["beta"], template="support", template_version="v3", alias="chat",
-            backend="chat/openai-0", provider="openai", upstream_model="llama-3.1-8b", status_code=200,
-            tokens_in=512, tokens_out=128, cost_usd=0.00042, ttft_ms=85.0, latency_ms=640.0, upstream_ms=638.0,
-            overhead_ms=2.0, route=[RouteAttempt("chat/openai-0", "ok", 200, 638.0)],
+            id="req_" + secrets.token_hex(12),
+            ts=now + i * 1e-3,
+            endpoint="chat",
+            key_id="key_abc",
+            customer=f"cust-{i % 50}",
+            tags=["beta"],
+            template="support",
+            template_version="v3",
+            alias="chat",
+            backend="chat/openai-0",
+            provider="openai",
+            upstream_model="llama-3.1-8b",
+            status_code=200,
+            tokens_in=512,
+            tokens_out=128,
+            cost_usd=0.00042,
+            ttft_ms=85.0,
+            latency_ms=640.0,
+            upstream_ms=638.0,
+            overhead_ms=2.0,
+            route=[RouteAttempt("chat/openai-0", "ok", 200, 638.0)],
             params={"temperature": 0.2, "max_tokens": 256},
         )
         if i % 10 == 0:
             r.payload_kept, r.payload_reason = True, "sampled"
-            r.payload = {"request": {"messages": [{"role": "user", "content": "hello " * 80}]},
-                         "response": {"text": "world " * 60}}
+            r.payload = {
+                "request": {"messages": [{"role": "user", "content": "hello " * 80}]},
+                "response": {"text": "world " * 60},
+            }
         out.append(r)
     return out
 
@@ -80,11 +98,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         batched = recorder_rate(records, Path(tmp) / "a.db")
         naive = naive_rate(records[: max(1000, args.records // 20)], Path(tmp) / "b.db")
-    write_result("recorder_ingest", {
-        "benchmark": "recorder_ingest", "date": dt.date.today().isoformat(), "records": args.records,
-        "payload_share": 0.1, "recorder_records_per_s": round(batched), "naive_records_per_s": round(naive),
-        "ratio_recorder_over_naive": batched / naive,
-    })
+    write_result(
+        "recorder_ingest",
+        {
+            "benchmark": "recorder_ingest",
+            "date": dt.date.today().isoformat(),
+            "records": args.records,
+            "payload_share": 0.1,
+            "recorder_records_per_s": round(batched),
+            "naive_records_per_s": round(naive),
+            "ratio_recorder_over_naive": batched / naive,
+        },
+    )
 
 
 if __name__ == "__main__":
