@@ -39,7 +39,9 @@ sys.path.insert(0, str(SRC))
 from seedstack.config.guard import GuardPolicy  # noqa: E402
 from seedstack.guard import GuardEngine  # noqa: E402
 
-DEV = Path("/work/shared/data/guard/dev.jsonl")
+# The shared training/dev data sit beside the checkout (../shared); SEEDSTACK_SHARED overrides.
+_SHARED = Path(os.environ.get("SEEDSTACK_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+DEV = _SHARED / "data/guard/dev.jsonl"
 PII = [
     "Reach me at ann.lee@example.com or (415) 555-0132.",
     "My card is 4111 1111 1111 1111.",

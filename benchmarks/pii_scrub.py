@@ -34,8 +34,10 @@ from seedstack.guard.evaluate import evaluate_rows  # noqa: E402
 from seedstack.guard.scrub import ScrubReport, scrub_texts  # noqa: E402
 
 PRESIDIO_PY = ROOT / ".bench-venvs/presidio/bin/python"
-GUARD_DEV = Path("/work/shared/data/guard/dev.jsonl")
-PII_DEV = Path("/work/shared/data/pii/dev.jsonl")
+# The shared training/dev data sit beside the checkout (../shared); SEEDSTACK_SHARED overrides.
+_SHARED = Path(os.environ.get("SEEDSTACK_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+GUARD_DEV = _SHARED / "data/guard/dev.jsonl"
+PII_DEV = _SHARED / "data/pii/dev.jsonl"
 PII_SENTENCES = [
     "You can reach me at {f}.{l}@example.com.",
     "Call me on (415) 555-01{n:02d}.",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections import Counter
@@ -37,7 +38,9 @@ from seedstack.guard.features import MIN_NORM, STRIDE, WINDOW, document_tokens, 
 from seedstack.guard.normalize import normalize  # noqa: E402
 
 CHANNELS = ("user", "document")
-DATA = Path("/work/shared/data/guard")
+# The shared training/dev data sit beside the checkout (../shared); SEEDSTACK_SHARED overrides.
+_SHARED = Path(os.environ.get("SEEDSTACK_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+DATA = _SHARED / "data/guard"
 UNK, UNK_BI = "<unk>", "<unk> <unk>"
 TOP_K = 1
 
