@@ -27,7 +27,6 @@ class StreamResponse:
     body: AsyncIterator[bytes]
     headers: Headers = field(default_factory=list)
     status: int = 200
-    client_gone: bool = False
 
 
 def json_response(status: int, obj: object, headers: Headers | None = None) -> BodyResponse:

@@ -19,49 +19,40 @@ class StreamTally:
     usage: dict[str, Any] | None = None
     finish_reason: str | None = None
     model: str | None = None
-    first_content_at: float | None = None
     error: dict[str, Any] | None = None
     last_piece: str | None = None  # the text the last parsed event carried
 
-    def parse(self, event: bytes) -> tuple[dict[str, Any] | None, bool]:
-        """Return (parsed data or None, whether the event carries generated content)."""
+    def parse(self, event: bytes) -> dict[str, Any] | None:
+        """Return the event's JSON data (None for `[DONE]` and anything else), noting what it carries."""
+        self.last_piece = None
         if not event.startswith(b"data:"):
-            return None, False
+            return None
         payload = event[5:].strip()
         if payload == b"[DONE]" or not payload:
-            return None, False
+            return None
         try:
             data = orjson.loads(payload)
         except orjson.JSONDecodeError:
-            return None, False
+            return None
         if not isinstance(data, dict):
-            return None, False
+            return None
         if data.get("usage"):
             self.usage = data["usage"]
         if "error" in data:
             self.error = data["error"] if isinstance(data["error"], dict) else {"message": str(data["error"])}
         if self.model is None and isinstance(data.get("model"), str):
             self.model = data["model"]
-        has_content = False
-        self.last_piece = None
         for choice in data.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
             if self.chat:
                 delta = choice.get("delta") or {}
                 piece = delta.get("content") if isinstance(delta, dict) else None
-                if piece is None and isinstance(delta, dict) and delta.get("tool_calls"):
-                    has_content = True
             else:
                 piece = choice.get("text")
             if piece:
                 self.text.append(piece)
                 self.last_piece = piece if self.last_piece is None else self.last_piece + piece
-                has_content = True
             if choice.get("finish_reason"):
                 self.finish_reason = choice["finish_reason"]
-        return data, has_content
-
-    @property
-    def full_text(self) -> str:
-        return "".join(self.text)
+        return data

@@ -88,7 +88,7 @@ async def stream_body(
         event = opened.first
         events = opened.events
         while event is not None:
-            data, _ = tally.parse(event)
+            data = tally.parse(event)
             out: bytes | None = event
             released = tally.last_piece
             if data is not None and data.get("choices") is not None:

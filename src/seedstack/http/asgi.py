@@ -71,13 +71,12 @@ async def send_stream(send: Send, resp: StreamResponse, receive: Receive | None 
         await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
         async for chunk in body:
             if watcher is not None and watcher.done():
-                resp.client_gone = True
                 break
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         else:
             await send({"type": "http.response.body", "body": b""})
     except (OSError, RuntimeError):  # servers raise either when writing to a connection the client closed
-        resp.client_gone = True
+        pass
     finally:
         if watcher is not None:
             watcher.cancel()
