@@ -1,6 +1,6 @@
 """Access control for datasets, models and payloads: roles, key lookup, and the audit log."""
 
-from .actor import LOCAL_ADMIN, Actor, authorize, hash_key, resolve_actor
+from .actor import LOCAL_ADMIN, Actor, authorize, hash_key, key_actor, resolve_actor
 from .audit import AuditEntry, audit, read_audit
 from .roles import (
     PERMISSIONS,
@@ -11,6 +11,7 @@ from .roles import (
     ROLE_ML_ENGINEER,
     ROLES,
     check,
+    holders,
     permissions_of,
 )
 
@@ -29,6 +30,8 @@ __all__ = [
     "authorize",
     "check",
     "hash_key",
+    "holders",
+    "key_actor",
     "permissions_of",
     "read_audit",
     "resolve_actor",

@@ -48,8 +48,7 @@ def audit(
     ts = time.time()
     entry_id = _time_ordered_id(ts)
     store.execute(
-        "INSERT INTO audit_log (id, ts, actor, role, action, target, allowed, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (id, ts, actor, role, action, target, allowed, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             entry_id,
             ts,

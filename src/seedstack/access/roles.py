@@ -2,6 +2,8 @@
 
 Raw (unscrubbed) data and artifact URIs are the crown jewels: only ``data-admin`` and ``admin``
 read raw rows, and ``app`` keys (the ones baked into products) touch nothing here at all.
+Request metadata (``observability.read``) and payload text (``payloads.read``) are separate, so an
+ML engineer sees latency, traces and drift but not what customers typed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ __all__ = [
     "ROLE_DATA_ADMIN",
     "ROLE_ML_ENGINEER",
     "check",
+    "holders",
     "permissions_of",
 ]
 
@@ -38,6 +41,7 @@ PERMISSIONS: Final = MappingProxyType(
         "models.register": "register a model version",
         "models.promote": "move a model version between stages",
         "models.read_artifact": "see artifact URIs and checksums of model weights",
+        "observability.read": "read request metadata, traces, SLOs, drift and the overview (no payload text)",
         "payloads.read": "read sampled request/response payloads",
         "audit.read": "read the audit log",
         "keys.manage": "create and revoke API keys, rotate the data key",
@@ -69,9 +73,10 @@ ROLES: Final = MappingProxyType(
                 "models.register",
                 "models.promote",
                 "models.read_artifact",
+                "observability.read",
             }
         ),
-        ROLE_AUDITOR: frozenset({"data.read_meta", "models.read", "payloads.read", "audit.read"}),
+        ROLE_AUDITOR: frozenset({"data.read_meta", "models.read", "observability.read", "payloads.read", "audit.read"}),
         ROLE_APP: frozenset(),
     }
 )
@@ -86,3 +91,10 @@ def check(role: str, permission: str) -> bool:
 
 def permissions_of(role: str) -> frozenset[str]:
     return ROLES.get(role, frozenset())
+
+
+def holders(permission: str) -> tuple[str, ...]:
+    """The roles holding ``permission``, in table order: what a refusal tells the user to ask for."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    return tuple(role for role, perms in ROLES.items() if permission in perms)
