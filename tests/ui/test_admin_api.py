@@ -28,10 +28,13 @@ def _h(key: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("key", [None, USER_KEY, REVOKED, "sk-unknown"])
-def test_only_an_active_admin_key_opens_the_api_and_the_dashboard(api, key):
+def test_only_an_active_admin_key_opens_the_dashboard_and_the_api_checks_the_role(api, key):
     client, ui = api
     resp = client.get("/api/slo", headers=_h(key) if key else {})
-    assert resp.status_code == 401 and resp.json()["error"]["code"] == "invalid_api_key"
+    if key == USER_KEY:  # an active key whose role ('user' is unknown) holds no permission
+        assert resp.status_code == 403 and resp.json()["error"]["code"] == "permission_denied"
+    else:
+        assert resp.status_code == 401 and resp.json()["error"]["code"] == "invalid_api_key"
     page = ui.get("/ui/slo", headers=_h(key) if key else {}, follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/ui/login?next=")
 

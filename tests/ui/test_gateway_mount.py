@@ -42,7 +42,7 @@ def test_a_request_through_the_gateway_is_explained_by_the_mounted_api(sqlite_ur
         story = client.get(f"/api/requests/{rid}", headers={"authorization": f"Bearer {admin}"}).json()
         assert story["customer"] == "acme" and story["template"]["name"] == "support-refund"
         assert story["model"]["simulated"] is True and story["latency"]["total_ms"] > 0
-        assert client.get("/api/slo", headers={"authorization": f"Bearer {user}"}).status_code == 401
+        assert client.get("/api/slo", headers={"authorization": f"Bearer {user}"}).status_code == 403  # app role
         page = client.get(f"/ui/requests/{rid}", headers={"authorization": f"Bearer {admin}"})
         assert page.status_code == 200 and rid in page.text
         assert client.get("/ui/", follow_redirects=False).status_code == 303  # no key: to the login page
