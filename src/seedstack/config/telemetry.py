@@ -29,6 +29,11 @@ class TelemetryConfig(BaseModel):
         description="records waiting for the writer beyond which each request yields the CPU to it briefly",
     )
     spool_dir: Path | None = Field(None, description="defaults to <home>/spool")
+    writer: Literal["process", "thread"] = Field(
+        "process",
+        description="where records are written from: a child process (the serving process keeps one Python "
+        "thread, so writes never stall a request) or a thread in the serving process (embedded use, tests)",
+    )
 
 
 class SLOConfig(BaseModel):

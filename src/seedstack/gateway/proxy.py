@@ -32,7 +32,7 @@ from ..registry.lineage import version_for_backend
 from ..store import Store
 from ..telemetry.metrics import GatewayMetrics
 from ..telemetry.record import RequestRecord
-from ..telemetry.recorder import PayloadEncoder, Recorder, RecordSink
+from ..telemetry.recorder import PayloadEncoder, Recorder, RecordSink, RecordWriter
 from ..telemetry.sampler import PayloadSampler
 from .context import extract_meta
 from .guarding import GatewayGuard, system_prompt_of
@@ -104,6 +104,7 @@ class Gateway:
         *,
         sinks: list[RecordSink] | None = None,
         encode_payload: PayloadEncoder | None = None,
+        recorder: RecordWriter | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -116,7 +117,7 @@ class Gateway:
         self._tasks: list[asyncio.Task[None]] = []
         self._high_water = settings.telemetry.backlog_high_water
         self.guard = GatewayGuard(settings.guard, self.metrics) if settings.guard.enabled else None
-        self.recorder = Recorder(
+        self.recorder: RecordWriter = recorder or Recorder(
             store,
             spool_dir=settings.spool_dir,
             flush_interval_s=settings.telemetry.flush_interval_ms / 1000,

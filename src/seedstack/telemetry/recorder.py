@@ -27,7 +27,7 @@ from ..errors import StoreError
 from ..store import Store, Tx
 from .record import RECORD_COLUMNS, RequestRecord
 
-__all__ = ["PayloadEncoder", "RecordSink", "Recorder", "RecorderStats"]
+__all__ = ["PayloadEncoder", "RecordSink", "RecordWriter", "Recorder", "RecorderStats"]
 
 log = logging.getLogger("seedstack.recorder")
 
@@ -47,6 +47,19 @@ class RecordSink(Protocol):
 
     def submit(self, record: RequestRecord) -> None: ...
     def shutdown(self) -> None: ...
+
+
+class RecordWriter(Protocol):
+    """What the gateway needs of a recorder: ``Recorder`` (a thread) or ``ProcessRecorder`` (a child)."""
+
+    stats: RecorderStats
+
+    def submit(self, record: RequestRecord) -> None: ...
+    @property
+    def pending(self) -> int: ...
+    def start(self) -> None: ...
+    def flush(self) -> None: ...
+    def close(self, timeout: float = 30.0) -> None: ...
 
 
 @dataclass
@@ -87,6 +100,7 @@ class Recorder:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._last_replay = 0.0
+        self._flushing = threading.Lock()  # flush() returns only once an in-progress batch is written
 
     # --- request side ----------------------------------------------------------------------
     def submit(self, record: RequestRecord) -> None:
@@ -141,6 +155,10 @@ class Recorder:
         return batch
 
     def _flush(self) -> None:
+        with self._flushing:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
         while self._queue:
             batch = self._take()
             rows, payloads = self._rows(batch)

@@ -1,0 +1,286 @@
+"""The recorder in its own process: the serving process keeps one Python thread on the request path.
+
+A thread that builds rows, seals payloads, binds SQL parameters and indexes payloads for search holds
+the GIL in bursts, and every request that arrives during a burst waits for it: that was the gateway's
+tail latency at concurrency 1. ``ProcessRecorder`` moves all of that into a child process that runs the
+ordinary thread ``Recorder`` (batching, spool and replay, sinks) unchanged.
+
+The serving process pays one ``pickle.dumps`` per record (~10 µs, spread evenly over requests, never
+a burst) and a helper thread hands the bytes to the child through a pipe every ``pipe_interval_s``
+(one ``write`` syscall, with the GIL released). Frames are ``kind (1 byte) + length (4 bytes) +
+body``: ``S`` the child's spec (first frame), ``R`` one pickled record, ``F`` a flush request whose
+sequence number the child echoes once everything before it is in the store.
+
+Shutdown and crashes:
+- ``close`` (SIGTERM) sends what is buffered, closes the pipe and waits for the child to drain.
+- kill -9 of the serving process loses what it had not yet piped (at most ``pipe_interval_s``); the
+  child reads to end of file and drains the rest.
+- the child ignores SIGINT/SIGTERM, so a Ctrl-C or a group-wide SIGTERM cannot cut a drain short;
+  it exits when its input closes.
+- if the child dies, the next hand-off starts a new one (what the dead one held is logged as lost).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import IO, Any
+
+import orjson
+
+from .record import RequestRecord
+from .recorder import Recorder, RecorderStats
+
+__all__ = ["ProcessRecorder", "run_child"]
+
+log = logging.getLogger("seedstack.recorder")
+
+_HEAD = struct.Struct("<cI")
+_SPEC, _RECORD, _FLUSH = b"S", b"R", b"F"
+_STATUS_EVERY_S = 1.0
+
+
+class ProcessRecorder:
+    """Same surface as ``Recorder`` (submit, pending, stats, start, flush, close), writer in a child."""
+
+    def __init__(
+        self,
+        spec: Any,
+        *,
+        child_module: str,
+        pipe_interval_s: float = 0.02,
+        startup_timeout_s: float = 60.0,
+    ) -> None:
+        self._spec = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+        self._argv = [sys.executable, "-m", child_module]
+        self.pipe_interval_s = pipe_interval_s
+        self.startup_timeout_s = startup_timeout_s
+        self.stats = RecorderStats()
+        self._buf: deque[bytes] = deque()  # framed records; append/popleft are atomic
+        self._in_flight = 0  # records taken from _buf whose write has not returned
+        self._lock = threading.Lock()  # one writer to the pipe at a time (hand-off thread, flush, close)
+        self._wake = threading.Event()
+        self._cond = threading.Condition()  # flush acknowledgements and child status
+        self._acked = 0
+        self._seq = 0
+        self._written_seq = 0
+        self._child: subprocess.Popen[bytes] | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    # --- request side ----------------------------------------------------------------------
+    def submit(self, record: RequestRecord) -> None:
+        body = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        self._buf.append(_HEAD.pack(_RECORD, len(body)) + body)
+
+    @property
+    def pending(self) -> int:
+        """Records still in this process (the child's own backlog pushes back through the pipe)."""
+        return len(self._buf) + self._in_flight
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._spawn()
+        self._thread = threading.Thread(target=self._run, name="seedstack-recorder-pipe", daemon=True)
+        self._thread.start()
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Block until everything submitted so far is in the store (or the child's spool)."""
+        with self._cond:
+            self._seq += 1
+            seq = self._seq
+        self._send(extra=_HEAD.pack(_FLUSH, 8) + struct.pack("<Q", seq), seq=seq)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._acked < seq:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._child is None or self._child.poll() is not None:
+                    raise TimeoutError("the recorder process did not acknowledge a flush")
+                self._cond.wait(min(left, 0.5))
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Send what is buffered, close the pipe and wait for the child to drain into the store."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._send()
+        child = self._child
+        if child is None:
+            return
+        with contextlib.suppress(OSError):
+            assert child.stdin is not None
+            child.stdin.close()
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.error("the recorder process did not drain in %.0f s; stopping it (its backlog is spooled)", timeout)
+            child.terminate()
+            child.wait(5)
+        if self._reader is not None:
+            self._reader.join(2)
+
+    # --- hand-off --------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait(self.pipe_interval_s)
+            self._wake.clear()
+            self._send()
+
+    def _send(self, extra: bytes = b"", seq: int = 0) -> None:
+        with self._lock:
+            q = self._buf
+            n = len(q)
+            self._in_flight = n
+            data = b"".join([q.popleft() for _ in range(n)]) + extra
+            if data and self._write(data, n) and seq:
+                self._written_seq = seq
+            self._in_flight = 0
+
+    def _write(self, data: bytes, n: int) -> bool:
+        for attempt in (1, 2):
+            child = self._child
+            if child is None or child.poll() is not None:
+                code = child.returncode if child is not None else None
+                log.error("the recorder process is gone (exit code %s); starting a new one", code)
+                self._spawn()
+                child = self._child
+            assert child is not None and child.stdin is not None
+            try:
+                child.stdin.write(data)  # blocks while the child is behind: backpressure
+                child.stdin.flush()
+                return True
+            except (BrokenPipeError, ValueError, OSError):
+                if attempt == 2:
+                    break
+        log.error("could not hand %d records to the recorder process", n)
+        return False
+
+    def _spawn(self) -> None:
+        child = subprocess.Popen(
+            self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20, close_fds=True
+        )
+        assert child.stdin is not None and child.stdout is not None
+        child.stdin.write(_HEAD.pack(_SPEC, len(self._spec)) + self._spec)
+        child.stdin.flush()
+        ready = child.stdout.readline()
+        if not ready.startswith(b"{"):
+            code = child.wait(self.startup_timeout_s)
+            raise RuntimeError(f"the recorder process failed to start (exit code {code}); see its log above")
+        self._status(ready)
+        self._child = child
+        # Flushes sent to a dead child will never be acknowledged: release their waiters.
+        self._acked = max(self._acked, self._written_seq)
+        self._reader = threading.Thread(
+            target=self._read_status, args=(child.stdout,), name="seedstack-recorder-status", daemon=True
+        )
+        self._reader.start()
+
+    _reader: threading.Thread | None = None
+
+    def _read_status(self, out: IO[bytes]) -> None:
+        for line in out:
+            self._status(line)
+
+    def _status(self, line: bytes) -> None:
+        try:
+            msg = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return
+        with self._cond:
+            st = self.stats
+            st.written, st.spooled, st.replayed = msg["written"], msg["spooled"], msg["replayed"]
+            st.flushes, st.store_healthy = msg["flushes"], msg["healthy"]
+            if msg.get("acked", 0) > self._acked:
+                self._acked = msg["acked"]
+            self._cond.notify_all()
+
+
+# --- the child --------------------------------------------------------------------------------
+def _read_exact(src: IO[bytes], n: int) -> bytes | None:
+    data = src.read(n)
+    if len(data) < n:
+        return None
+    return data
+
+
+def run_child(build: Callable[[Any], tuple[Recorder, Callable[[], None]]]) -> None:
+    """The child's main loop: ``build(spec)`` returns the thread recorder and a close hook."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    src = sys.stdin.buffer
+    # The status stream is private: anything a library prints goes to stderr, not into it.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    lock = threading.Lock()
+
+    def status(rec: Recorder, acked: int = 0) -> None:
+        st = rec.stats
+        line = orjson.dumps(
+            {
+                "written": st.written,
+                "spooled": st.spooled,
+                "replayed": st.replayed,
+                "flushes": st.flushes,
+                "healthy": st.store_healthy,
+                "pending": rec.pending,
+                "acked": acked,
+            }
+        )
+        with lock, contextlib.suppress(OSError):
+            out.write(line + b"\n")
+            out.flush()
+
+    head = _read_exact(src, _HEAD.size)
+    if head is None:
+        return
+    kind, size = _HEAD.unpack(head)
+    body = _read_exact(src, size)
+    if kind != _SPEC or body is None:
+        raise SystemExit("seedstack recorder process: expected its spec first")
+    recorder, on_close = build(pickle.loads(body))
+    recorder.start()
+    status(recorder)
+    stop = threading.Event()
+    high_water = max(10_000, recorder.batch_size * 4)
+
+    def report() -> None:
+        while not stop.wait(_STATUS_EVERY_S):
+            status(recorder)
+
+    threading.Thread(target=report, name="seedstack-recorder-report", daemon=True).start()
+    try:
+        while True:
+            head = _read_exact(src, _HEAD.size)
+            if head is None:
+                break
+            kind, size = _HEAD.unpack(head)
+            body = _read_exact(src, size)
+            if body is None:
+                break  # a frame torn by the parent's kill -9
+            if kind == _RECORD:
+                recorder.submit(pickle.loads(body))
+                while recorder.pending > high_water:  # the store is slower than the traffic: push back
+                    time.sleep(0.005)
+            elif kind == _FLUSH:
+                recorder.flush()
+                status(recorder, struct.unpack("<Q", body)[0])
+    finally:
+        stop.set()
+        recorder.close()
+        on_close()
+        status(recorder)
+        with contextlib.suppress(OSError):
+            out.close()
+        os._exit(0)
