@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Settings, load_settings
-from ..crypto import DataKeyring
 from ..errors import SeedstackError, openai_error_body
-from ..explain.wiring import observability_sinks, register_slo_metrics
+from ..explain.wiring import register_slo_metrics
 from ..gateway.proxy import Gateway, new_request_id
 from ..gateway.responses import BodyResponse, StreamResponse, error_response, json_response
 from ..store import Store, open_store
-from ..telemetry.recorder import RecordSink
+from ..telemetry.process import ProcessRecorder
+from ..telemetry.recorder import RecordSink, RecordWriter
 from .admin import create_admin_app
 from .asgi import ASGIApp, Receive, Scope, Send, header_dict, read_body, send_body, send_stream
+from .record_writer import build_recorder, settings_spec
 from .ui import create_ui_app
 
 __all__ = ["AppContext", "SeedstackApp", "app_from_env", "create_app"]
@@ -209,17 +210,21 @@ def create_app(
 ) -> SeedstackApp:
     """Build the app and all its state. The store is opened (and migrated) here unless given.
 
-    Recorder sinks default to what ``observability`` configures (search indexing, OTLP export);
-    payloads are sealed with the data keyring (AES-GCM) before they reach the store.
+    Records are written by a child process (``telemetry.writer: process``) whose recorder has the
+    sinks ``observability`` configures (search indexing, OTLP export) and seals payloads with the data
+    keyring (AES-GCM). Passing ``sinks`` (tests, embedding) keeps the writer a thread in this process.
     """
     store = store or open_store(settings.store_url)
-    keyring = DataKeyring.from_settings(settings)
-    gateway = Gateway(
-        settings,
-        store,
-        sinks=observability_sinks(settings, store) if sinks is None else sinks,
-        encode_payload=lambda body: (keyring.encrypt(body), keyring.active_id),
-    )
+    recorder: RecordWriter
+    if sinks is None and settings.telemetry.writer == "process":
+        recorder = ProcessRecorder(
+            settings_spec(settings),
+            child_module="seedstack.http.record_writer",
+            pipe_interval_s=min(0.02, settings.telemetry.flush_interval_ms / 4000),
+        )
+    else:
+        recorder = build_recorder(settings, store, sinks=sinks)
+    gateway = Gateway(settings, store, recorder=recorder)
     register_slo_metrics(gateway.metrics.registry, settings, store)
     ctx = AppContext(settings, store, gateway)
     ctx.mounts["/ui/"] = create_ui_app(ctx)
