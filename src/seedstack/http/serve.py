@@ -8,6 +8,7 @@ from pathlib import Path
 import uvicorn
 
 from .asgi import ASGIApp
+from .workers import reuseport_supported, run_workers
 
 __all__ = ["serve"]
 
@@ -26,8 +27,9 @@ def serve(
     """Serve until SIGINT/SIGTERM; then stop accepting, let in-flight requests finish (up to
     ``drain_timeout_s``) and run the app's shutdown, which drains the recorder.
 
-    With ``workers > 1``, ``app`` is an import string of an app factory and uvicorn runs that many
-    processes on the one port (each drains on SIGTERM)."""
+    With ``workers > 1``, ``app`` is an import string of an app factory, run by that many processes
+    on the one port, each with its own ``SO_REUSEPORT`` socket where the OS has it (see ``workers``),
+    each draining on SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = dict(
         host=host,
@@ -45,7 +47,9 @@ def serve(
         proxy_headers=False,
         server_header=False,
     )
-    if workers > 1:
+    if workers > 1 and isinstance(app, str) and reuseport_supported():
+        run_workers(app, workers=workers, drain_timeout_s=drain_timeout_s, **options)  # type: ignore[arg-type]
+    elif workers > 1:
         uvicorn.run(app, factory=True, workers=workers, **options)  # type: ignore[arg-type]
     else:
         uvicorn.Server(uvicorn.Config(app, **options)).run()  # type: ignore[arg-type]
