@@ -111,6 +111,24 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants (the gateway and its recorder process)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        rss = rss_mb(p) if Path(f"/proc/{p}/status").exists() else 0.0
+        total += 0.0 if rss != rss else rss  # NaN: exited meanwhile
+        todo += children.get(p, [])
+    return total
+
+
 def write_result(name: str, result: dict[str, Any]) -> None:
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)

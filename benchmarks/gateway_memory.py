@@ -1,5 +1,6 @@
 """Gateway memory under sustained load: RSS after 10,000 requests vs after 1,000,000 (the bar: at most
-1.5x). Same setup as gateway_overhead.py (mock upstream, auth, routing, guard and recording on).
+1.5x). Same setup as gateway_overhead.py (mock upstream, auth, routing, guard and recording on). RSS is the
+gateway process plus its children (the recorder process).
 
     python benchmarks/gateway_memory.py [--requests 1000000]
 """
@@ -12,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _harness import rss_mb, write_result, wrk
+from _harness import tree_rss_mb, write_result, wrk
 from gateway_overhead import BODY, served, start_mock, start_seedstack
 
 
@@ -27,13 +28,13 @@ def main() -> None:
         try:
             while served(gport) < 10_000:
                 wrk(url, connections=32, seconds=2, body=BODY, key=key)
-            at_10k, n_10k = rss_mb(gw.pid), served(gport)
+            at_10k, n_10k = tree_rss_mb(gw.pid), served(gport)
             samples = [(n_10k, at_10k)]
             while served(gport) < args.requests:
                 wrk(url, connections=32, seconds=30, body=BODY, key=key)
-                samples.append((served(gport), rss_mb(gw.pid)))
+                samples.append((served(gport), tree_rss_mb(gw.pid)))
                 print(f"  {samples[-1][0]:,.0f} requests, RSS {samples[-1][1]:.1f} MB", file=sys.stderr)
-            at_end, n_end = rss_mb(gw.pid), served(gport)
+            at_end, n_end = tree_rss_mb(gw.pid), served(gport)
         finally:
             gw.terminate()
             mock.terminate()
