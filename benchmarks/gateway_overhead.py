@@ -2,6 +2,7 @@
 proxy measured the same way in the same run when its throwaway venv exists.
 
     python benchmarks/gateway_overhead.py [--seconds 10] [--workers N] [--no-guard] [--no-litellm]
+        [--writer-baseline]
 
 Measures added latency p50/p99 at concurrency 1, throughput at concurrency 32 and 256, the time an
 upstream's first stream chunk takes to reach the client (memory growth: gateway_memory.py). Load
@@ -40,7 +41,7 @@ def start_mock() -> tuple[subprocess.Popen[bytes], int]:
 
 
 def start_seedstack(
-    work: Path, upstream: int, *, guard: bool, workers: int = 1
+    work: Path, upstream: int, *, guard: bool, workers: int = 1, writer: str = "process"
 ) -> tuple[subprocess.Popen[bytes], int, str]:
     port = free_port()
     cfg: dict[str, Any] = {
@@ -60,6 +61,7 @@ def start_seedstack(
     }
     # The default policy: injection + PII + secrets on input, PII/secrets/leakage on output.
     cfg["guard"] = {"enabled": guard}
+    cfg["telemetry"] = {"writer": writer}
     if workers > 1:
         cfg["server"] = {"workers": workers}
         cfg["limits"] = {"backend": "store"}  # budgets shared by the worker processes
@@ -165,6 +167,11 @@ def main() -> None:
     ap.add_argument("--no-litellm", action="store_true")
     ap.add_argument("--no-guard", action="store_true", help="turn the guard off in the gateway")
     ap.add_argument("--workers", type=int, default=1, help="seedstack worker processes (LiteLLM gets as many)")
+    ap.add_argument(
+        "--writer-baseline",
+        action="store_true",
+        help="also measure c=1 with the recorder as a thread in the gateway process (the old design)",
+    )
     args = ap.parse_args()
     procs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,6 +199,19 @@ def main() -> None:
             }
             gw.terminate()
             gw.wait(30)
+            if args.writer_baseline:
+                (work / "bench.db").unlink(missing_ok=True)
+                gw, gport, key = start_seedstack(work, mport, guard=not args.no_guard, writer="thread")
+                procs.append(gw)
+                url = f"http://127.0.0.1:{gport}/v1/chat/completions"
+                wrk(url, connections=8, seconds=2, body=BODY, key=key)
+                c1 = wrk(url, connections=1, seconds=args.seconds, body=BODY, key=key)
+                result["thread_writer_c1"] = c1
+                result["thread_writer_added_p50_ms"] = (c1["p50_us"] - direct["c1"]["p50_us"]) / 1000
+                result["thread_writer_added_p99_ms"] = (c1["p99_us"] - direct["c1"]["p99_us"]) / 1000
+                print(f"thread writer: c1 p50 {c1['p50_us']}us p99 {c1['p99_us']}us", file=sys.stderr)
+                gw.terminate()
+                gw.wait(30)
             if not args.no_litellm:
                 lite = start_litellm(work, mport, args.workers)
                 if lite is None:
