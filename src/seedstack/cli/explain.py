@@ -12,20 +12,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
 
-from ..explain import (
-    SearchFilters,
-    collect_garbage,
-    detect_drift,
-    evaluate_slos,
-    explain_request,
-    load_trace,
-    parse_since,
-    search,
-    sync_index,
-)
+from ..explain.drift import detect_drift
 from ..explain.embed import make_embedder
+from ..explain.gc import collect_garbage
+from ..explain.index import sync_index
 from ..explain.payload import keyring_decryptor
-from ..explain.traces import TraceStep
+from ..explain.search import SearchFilters, parse_since, search
+from ..explain.slo import evaluate_slos
+from ..explain.traces import TraceStep, load_trace
+from ..explain.why import explain_request
 from ._common import ConfigOption, console, friendly_errors, open_cli_store, settings_from
 
 __all__ = ["app", "mount", "traces_app"]
@@ -229,11 +224,10 @@ def search_cmd(
     )
     cfg = settings.observability.search
     embedder = make_embedder(cfg.embedder, cfg.sentence_model)
+    decrypt = keyring_decryptor(settings)
     with open_cli_store(settings) as store:
-        sync_index(
-            store, embedder=embedder, decrypt=keyring_decryptor(settings), lookback_s=None if reindex else 86400.0
-        )
-        hits = search(store, query, filters, limit=limit, embedder=embedder, max_scan=cfg.max_scan)
+        sync_index(store, embedder=embedder, decrypt=decrypt, lookback_s=None if reindex else 86400.0)
+        hits = search(store, query, filters, limit=limit, embedder=embedder, max_scan=cfg.max_scan, decrypt=decrypt)
     if as_json:
         _dump([h.to_dict() for h in hits])
         return
@@ -363,9 +357,10 @@ def drift(
 ) -> None:
     """Prompt drift per template: recent inputs vs the baseline window (length, meaning, wording)."""
     settings = settings_from(config)
+    decrypt = keyring_decryptor(settings)
     with open_cli_store(settings) as store:
-        sync_index(store, decrypt=keyring_decryptor(settings))
-        res = detect_drift(store, settings.observability.drift, template=template)
+        sync_index(store, decrypt=decrypt)
+        res = detect_drift(store, settings.observability.drift, template=template, decrypt=decrypt)
     if as_json:
         _dump([r.to_dict() for r in res])
         return

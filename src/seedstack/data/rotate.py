@@ -1,8 +1,9 @@
 """``seedstack keys rotate-data-key``: re-encrypt sampled payloads and every raw zone under a new key.
 
 Order matters for safety: a new key becomes active first (old keys stay readable), every blob is
-re-sealed, and only then are the old keys forgotten and the old raw-zone files vacuumed. An
-interrupted run can simply be run again: blobs already under the active key are skipped.
+re-sealed (and the search index key with them), and only then are the old keys forgotten and the
+old raw-zone files vacuumed. An interrupted run can simply be run again: blobs already under the
+active key are skipped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from deltalake import CommitProperties
 
 from ..access import Actor, audit, authorize
 from ..crypto import DataKeyring
+from ..explain.blind import rekey_search_index
 from ..store import Store
 from .catalog import DatasetCatalog
 from .tables import TableLocation
@@ -97,16 +99,16 @@ def rotate_data_key(
     new = ring.rotate() if ring.file_managed else ring.active_id
     payloads = _payloads(store, ring, on_item)
     raw = {name: _raw_zone(loc, name, ring) for name in DatasetCatalog(store).datasets()}
+    index = rekey_search_index(store, ring)
     retired = ring.retire_old() if ring.file_managed else []
     result = {
         "previous_key": previous,
         "active_key": new,
         "payloads_reencrypted": payloads,
         "raw_batches_reencrypted": {k: v for k, v in raw.items() if v},
+        "search_index": index,
         "retired_keys": retired,
-        "note": None
-        if ring.file_managed
-        else "env-managed key: remove data.previous_keys once this succeeded",
+        "note": None if ring.file_managed else "env-managed key: remove data.previous_keys once this succeeded",
     }
     audit(store, actor.label, "keys.rotate_data_key", "key:data", True, result, role=actor.role)
     return result

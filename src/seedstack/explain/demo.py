@@ -11,13 +11,17 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..store import Store
 from ..telemetry.record import RECORD_COLUMNS, RequestRecord, RouteAttempt
+from .blind import ensure_blind_index
 from .index import index_rows
+
+if TYPE_CHECKING:
+    from ..crypto import DataKeyring
 
 __all__ = ["TEMPLATES", "generate", "insert_records", "synthetic_records"]
 
@@ -255,25 +259,23 @@ def synthetic_records(
 
 
 _INSERT_REQ = f"INSERT INTO requests ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
-_INSERT_PAYLOAD = "INSERT INTO payloads (request_id, ts, body, key_ref) VALUES (?, ?, ?, NULL)"
+_INSERT_PAYLOAD = "INSERT INTO payloads (request_id, ts, body, key_ref) VALUES (?, ?, ?, ?)"
 
 
-def insert_records(store: Store, records: list[RequestRecord], *, index: bool = True) -> None:
-    """Write records (+payloads) like the recorder does, then index the payloads for search."""
+def insert_records(
+    store: Store, records: list[RequestRecord], *, index: bool = True, keyring: DataKeyring | None = None
+) -> None:
+    """Write records (+payloads) like the recorder does, then index the payloads for search.
+
+    With ``keyring``, payloads are sealed and indexed blind, as the gateway does."""
     store.executemany(_INSERT_REQ, [r.row() for r in records])
     kept = [r for r in records if r.payload_kept and r.payload is not None]
     if kept:
-        store.executemany(
-            _INSERT_PAYLOAD,
-            [
-                (
-                    r.id,
-                    r.ts,
-                    orjson.dumps(r.payload),
-                )
-                for r in kept
-            ],
-        )
+        bodies = [orjson.dumps(r.payload) for r in kept]
+        key_ref = None
+        if keyring is not None:
+            bodies, key_ref = [keyring.encrypt(b) for b in bodies], keyring.active_id
+        store.executemany(_INSERT_PAYLOAD, [(r.id, r.ts, b, key_ref) for r, b in zip(kept, bodies, strict=True)])
         if index:
             index_rows(
                 store,
@@ -291,10 +293,11 @@ def insert_records(store: Store, records: list[RequestRecord], *, index: bool = 
                     }
                     for r in kept
                 ],
+                blind=ensure_blind_index(store, keyring) if keyring is not None else None,
             )
 
 
-def generate(store: Store, n: int, *, batch: int = 20_000, **kwargs: Any) -> int:
+def generate(store: Store, n: int, *, batch: int = 20_000, keyring: DataKeyring | None = None, **kwargs: Any) -> int:
     """Fill the store with ``n`` synthetic records; returns how many payloads were kept."""
     buf: list[RequestRecord] = []
     kept = 0
@@ -302,8 +305,8 @@ def generate(store: Store, n: int, *, batch: int = 20_000, **kwargs: Any) -> int
         buf.append(rec)
         kept += rec.payload_kept
         if len(buf) >= batch:
-            insert_records(store, buf)
+            insert_records(store, buf, keyring=keyring)
             buf = []
     if buf:
-        insert_records(store, buf)
+        insert_records(store, buf, keyring=keyring)
     return kept

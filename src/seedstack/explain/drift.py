@@ -13,14 +13,18 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config.observability import DriftConfig
+from ..errors import SeedstackError
 from ..store import Store
 from .embed import dequantize, tokens
-from .search import _STOP
+from .payload import Decryptor, load_payloads, payload_texts
+from .stopwords import STOPWORDS
+
+if TYPE_CHECKING:
+    from ..config.observability import DriftConfig
 
 __all__ = ["TemplateDrift", "detect_drift", "ks_statistic"]
 
@@ -59,7 +63,7 @@ def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
 def _top_words(texts: list[str], n: int) -> list[str]:
     counts: Counter[str] = Counter()
     for t in texts:
-        counts.update(w for w in set(tokens(t)) if w not in _STOP and not w.isdigit() and len(w) > 2)
+        counts.update(w for w in set(tokens(t)) if w not in STOPWORDS and not w.isdigit() and len(w) > 2)
     return [w for w, _ in counts.most_common(n)]
 
 
@@ -72,16 +76,29 @@ def _lengths(store: Store, template: str, start: float, end: float) -> np.ndarra
     return np.array([r[0] for r in rows], dtype=float)
 
 
-def _docs(store: Store, template: str, start: float, end: float) -> list[tuple[str, str, bytes]]:
+def _docs(
+    store: Store, template: str, start: float, end: float, decrypt: Decryptor | None
+) -> list[tuple[str, str, bytes]]:
+    """(request id, prompt, vector); blind-indexed prompts are decrypted from their payloads, or
+    left as their keyed-hash tokens without a keyring (the wording signal still compares them)."""
     rows = store.query(
-        "SELECT request_id, prompt, vec FROM obs_docs WHERE template = ? AND ts >= ? AND ts < ? "
+        "SELECT request_id, prompt, vec, blind FROM obs_docs WHERE template = ? AND ts >= ? AND ts < ? "
         "AND vec IS NOT NULL ORDER BY ts DESC LIMIT ?",
         (template, start, end, _MAX_ROWS),
     )
-    return [(r[0], r[1] or "", bytes(r[2])) for r in rows]
+    prompts = {r[0]: r[1] or "" for r in rows}
+    sealed = [r[0] for r in rows if r[3]]
+    if sealed and decrypt is not None:
+        for i in range(0, len(sealed), 500):
+            try:
+                bodies = load_payloads(store, sealed[i : i + 500], decrypt=decrypt)
+            except SeedstackError:
+                continue
+            prompts.update((rid, payload_texts(body)[0]) for rid, body in bodies.items())
+    return [(r[0], prompts[r[0]], bytes(r[2])) for r in rows]
 
 
-def _judge(store: Store, template: str, cfg: DriftConfig, now: float) -> TemplateDrift:
+def _judge(store: Store, template: str, cfg: DriftConfig, now: float, decrypt: Decryptor | None) -> TemplateDrift:
     recent_start = now - cfg.recent_hours * 3600
     base_start = recent_start - cfg.baseline_days * 86400
     len_r, len_b = (
@@ -89,8 +106,8 @@ def _judge(store: Store, template: str, cfg: DriftConfig, now: float) -> Templat
         _lengths(store, template, base_start, recent_start),
     )
     docs_r, docs_b = (
-        _docs(store, template, recent_start, now),
-        _docs(store, template, base_start, recent_start),
+        _docs(store, template, recent_start, now, decrypt),
+        _docs(store, template, base_start, recent_start, decrypt),
     )
     res = TemplateDrift(template, int(len_r.size), int(len_b.size), None, None, None, None, False)
     if min(len_r.size, len_b.size) < cfg.min_samples:
@@ -129,9 +146,16 @@ def _judge(store: Store, template: str, cfg: DriftConfig, now: float) -> Templat
 
 
 def detect_drift(
-    store: Store, cfg: DriftConfig, *, template: str | None = None, now: float | None = None
+    store: Store,
+    cfg: DriftConfig,
+    *,
+    template: str | None = None,
+    now: float | None = None,
+    decrypt: Decryptor | None = None,
 ) -> list[TemplateDrift]:
-    """One verdict per template seen in the recent window (or just ``template``), most drifted first."""
+    """One verdict per template seen in the recent window (or just ``template``), most drifted first.
+
+    ``decrypt`` lets the wording signal and the examples show words of encrypted payloads."""
     now = now if now is not None else time.time()
     if template is not None:
         names = [template]
@@ -141,5 +165,5 @@ def detect_drift(
             (now - cfg.recent_hours * 3600,),
         )
         names = sorted(r[0] for r in rows)
-    out = [_judge(store, name, cfg, now) for name in names]
+    out = [_judge(store, name, cfg, now, decrypt) for name in names]
     return sorted(out, key=lambda d: -(d.score or -1.0))

@@ -8,32 +8,56 @@ touches key material).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..config import Settings
 from ..errors import ConfigError
 from ..store import Store
 
-__all__ = ["Decryptor", "keyring_decryptor", "load_payload", "payload_texts"]
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..crypto import DataKeyring
+
+__all__ = [
+    "Decryptor",
+    "KeyringDecryptor",
+    "keyring_decryptor",
+    "load_payload",
+    "load_payloads",
+    "payload_texts",
+]
 
 Decryptor = Callable[[bytes], bytes]
 
 
-def keyring_decryptor(settings: Settings) -> Decryptor:
-    """Decrypt with the data keyring of ``settings``, opened only when an encrypted payload is met."""
-    opened: list[Decryptor] = []
+class KeyringDecryptor:
+    """A ``Decryptor`` over the data keyring of ``settings``, opened only when first needed.
 
-    def decrypt(blob: bytes) -> bytes:
-        if not opened:
+    Reading plaintext payloads never touches key material (nor imports the crypto library). The
+    search index also uses ``keyring`` to make its key the first time it indexes an encrypted payload.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._ring: DataKeyring | None = None
+
+    @property
+    def keyring(self) -> DataKeyring:
+        if self._ring is None:
             from ..crypto import DataKeyring
 
-            opened.append(DataKeyring.from_settings(settings).decrypt)
-        return opened[0](blob)
+            self._ring = DataKeyring.from_settings(self._settings)
+        return self._ring
 
-    return decrypt
+    def __call__(self, blob: bytes) -> bytes:
+        return self.keyring.decrypt(blob)
+
+
+def keyring_decryptor(settings: Settings) -> KeyringDecryptor:
+    """Decrypt with the data keyring of ``settings``, opened only when an encrypted payload is met."""
+    return KeyringDecryptor(settings)
 
 
 def load_payload(store: Store, request_id: str, *, decrypt: Decryptor | None = None) -> dict[str, Any] | None:
@@ -41,7 +65,25 @@ def load_payload(store: Store, request_id: str, *, decrypt: Decryptor | None = N
     row = store.query_one("SELECT body, key_ref FROM payloads WHERE request_id = ?", (request_id,))
     if row is None:
         return None
-    body, key_ref = bytes(row[0]), row[1]
+    return _decode(request_id, bytes(row[0]), row[1], decrypt)
+
+
+def load_payloads(
+    store: Store, request_ids: Sequence[str], *, decrypt: Decryptor | None = None
+) -> dict[str, dict[str, Any]]:
+    """The payloads of several requests in one query (missing ones are left out)."""
+    if not request_ids:
+        return {}
+    marks = ",".join("?" * len(request_ids))
+    out = {}
+    for rid, body, key_ref in store.query(
+        f"SELECT request_id, body, key_ref FROM payloads WHERE request_id IN ({marks})", list(request_ids)
+    ):
+        out[rid] = _decode(rid, bytes(body), key_ref, decrypt)
+    return out
+
+
+def _decode(request_id: str, body: bytes, key_ref: str | None, decrypt: Decryptor | None) -> dict[str, Any]:
     if key_ref is not None:
         if decrypt is None:
             raise ConfigError(

@@ -4,6 +4,10 @@ Keyword hits come from FTS5 (SQLite) or a tsvector GIN index (PostgreSQL), ranke
 ts_rank; semantic hits from a cosine scan of the int8 vectors that pass the metadata filter.
 The two rankings are fused by reciprocal rank (RRF), which needs no score calibration between
 engines, so the same query ranks the same way on both stores.
+
+When payloads are encrypted the index holds keyed-hash tokens (``blind.py``): the query's words are
+hashed the same way (next to the plain words, which still match rows of unencrypted payloads),
+and snippets of those rows are decrypted from the payload at display time.
 """
 
 from __future__ import annotations
@@ -15,61 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidRequestError
+from ..errors import InvalidRequestError, SeedstackError
 from ..store import Store
+from .blind import open_blind_index
 from .embed import Embedder, HashedNgramEmbedder, dequantize, tokens
+from .payload import Decryptor, load_payloads, payload_texts
+from .stopwords import STOPWORDS
 
 __all__ = ["SearchFilters", "SearchHit", "parse_since", "search"]
 
 _RRF_K = 60
 _POOL = 200
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "so",
-        "that",
-        "the",
-        "their",
-        "them",
-        "they",
-        "this",
-        "to",
-        "was",
-        "were",
-        "what",
-        "when",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-    ]
-)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -203,15 +163,22 @@ def search(
     limit: int = 10,
     embedder: Embedder | None = None,
     max_scan: int = 100_000,
+    decrypt: Decryptor | None = None,
 ) -> list[SearchHit]:
-    """Best matches first. An empty query lists the filtered sampled requests, newest first."""
+    """Best matches first. An empty query lists the filtered sampled requests, newest first.
+
+    ``decrypt`` (``keyring_decryptor(settings)``) is needed to match and show requests whose
+    payloads are encrypted; without it only their embeddings can match, with an empty snippet.
+    """
     filters = filters or SearchFilters()
     where, params = filters.where("d.")
-    words = [w for w in dict.fromkeys(tokens(query)) if w not in _STOP][:32]
+    words = [w for w in dict.fromkeys(tokens(query)) if w not in STOPWORDS][:32]
     scores: dict[str, float] = {}
     matched: dict[str, list[str]] = {}
     if words:
-        for rank, rid in enumerate(_keyword_ids(store, words, where, params, _POOL)):
+        blind = open_blind_index(store, decrypt)
+        terms = words + blind.terms(words) if blind is not None else words
+        for rank, rid in enumerate(_keyword_ids(store, terms, where, params, _POOL)):
             scores[rid] = scores.get(rid, 0.0) + 1.0 / (_RRF_K + rank + 1)
             matched.setdefault(rid, []).append("keyword")
         qvec = (embedder or HashedNgramEmbedder()).embed([query])[0]
@@ -233,14 +200,16 @@ def search(
     info = {
         d["request_id"]: d
         for d in store.query_dicts(
-            "SELECT request_id, ts, customer, template, status_code, latency_ms, prompt, response "
+            "SELECT request_id, ts, customer, template, status_code, latency_ms, prompt, response, blind "
             f"FROM obs_docs WHERE request_id IN ({marks})",
             ranked,
         )
     }
+    texts = _display_texts(store, [rid for rid in ranked if info[rid]["blind"]], decrypt)
     hits = []
     for rid in ranked:
         d = info[rid]
+        prompt, response = texts.get(rid, ("", "")) if d["blind"] else (d["prompt"], d["response"])
         hits.append(
             SearchHit(
                 request_id=rid,
@@ -250,11 +219,22 @@ def search(
                 template=d["template"],
                 status_code=d["status_code"],
                 latency_ms=d["latency_ms"],
-                snippet=_snippet(d["response"] or d["prompt"] or "", words),
+                snippet=_snippet(response or prompt or "", words),
                 matched=matched.get(rid, []),
             )
         )
     return hits
+
+
+def _display_texts(store: Store, ids: list[str], decrypt: Decryptor | None) -> dict[str, tuple[str, str]]:
+    """(prompt, response) of blind-indexed hits, decrypted from their payloads for the snippet."""
+    if not ids or decrypt is None:
+        return {}
+    try:
+        bodies = load_payloads(store, ids, decrypt=decrypt)
+    except SeedstackError:
+        return {}  # a key this keyring no longer holds: the hit stays, without a snippet
+    return {rid: payload_texts(body) for rid, body in bodies.items()}
 
 
 def _snippet(text: str, words: list[str], width: int = 160) -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Settings
+from ..crypto import DataKeyring
 from ..store import Store
+from .blind import ensure_blind_index
 from .embed import make_embedder
 from .index import PayloadIndexSink
 from .slo import SLOCollector
@@ -17,9 +19,16 @@ __all__ = ["observability_sinks", "register_slo_metrics"]
 
 
 def observability_sinks(settings: Settings, store: Store) -> list[Any]:
-    """Search indexing always; OTLP export when ``observability.otlp.enabled`` (needs the [otel] extra)."""
+    """Search indexing always; OTLP export when ``observability.otlp.enabled`` (needs the [otel] extra).
+
+    The gateway seals every payload with the data keyring, so the index it feeds is blind: keyed-hash
+    tokens, no plaintext (``blind.py``).
+    """
     search = settings.observability.search
-    sinks: list[Any] = [PayloadIndexSink(store, embedder=make_embedder(search.embedder, search.sentence_model))]
+    blind = ensure_blind_index(store, DataKeyring.from_settings(settings))
+    sinks: list[Any] = [
+        PayloadIndexSink(store, embedder=make_embedder(search.embedder, search.sentence_model), blind=blind)
+    ]
     if settings.observability.otlp.enabled:
         from ..telemetry.otel import OTLPSink
 
