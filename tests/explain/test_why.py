@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import orjson
 import pytest
 
 from seedstack.errors import ConfigError, NotFoundError
 from seedstack.explain import explain_request, load_payload
 from seedstack.explain.demo import insert_records
+from seedstack.store import open_store
 from seedstack.telemetry.record import RouteAttempt
 
 from .obs_records import COMPLAINT_ID, NOW, chat_payload, make_record
@@ -93,3 +97,65 @@ def test_why_shows_lineage_from_the_model_registry(store):
     assert lin["status"] == "ok" and lin["model"]["ref"] == "support-bot@7"
     assert lin["model"]["base_model"] == "llama-3.1-8b" and lin["datasets"] == []
     assert explain_request(store, "req_unreg")["lineage"]["status"] == "no registry entry"
+
+
+def test_why_lineage_reads_the_same_rows_as_the_registry_without_loading_it(store):
+    """``why`` reads lineage from store rows so a cold process never imports Delta Lake; it must
+    say exactly what the registry says."""
+    from seedstack.access import LOCAL_ADMIN
+    from seedstack.data import DatasetCatalog, VersionRecord
+    from seedstack.explain.lineage import request_lineage
+    from seedstack.registry import ModelRegistry, lineage_for_request
+
+    DatasetCatalog(store).record(
+        VersionRecord(
+            "chats",
+            2,
+            "c1",
+            "append",
+            "h1",
+            "s1",
+            40,
+            10,
+            "dana",
+            "more chats",
+            [{"uri": "a.jsonl"}],
+            {"redacted": 3},
+            NOW,
+        )
+    )
+    reg = ModelRegistry(store, LOCAL_ADMIN)
+    reg.register("bot", "1", artifact="s3://w/1", backend="vllm-a", datasets=["chats@v2"])
+    reg.register("bot", "2", artifact="s3://w/2", backend="vllm-a/0", quantization="awq-int4")
+    for version, backend in (("bot@1", None), (None, "vllm-a/0"), (None, "vllm-a/9"), ("v3", "vllm-z"), (None, None)):
+        mine = request_lineage(store, version, backend)
+        if mine["status"] == "ok":
+            assert mine == {"status": "ok", **lineage_for_request(store, model_version=mine["model"]["ref"])}
+    assert request_lineage(store, None, "vllm-a/0")["model"]["ref"] == "bot@2"  # exact backend name wins
+    lin = request_lineage(store, None, "vllm-a/9")
+    assert lin["model"]["ref"] == "bot@1" and lin["datasets"][0]["dataset"] == "chats@v2"
+    assert lin["datasets"][0]["scrub"] == {"redacted": 3} and lin["datasets"][0]["sources"] == [{"uri": "a.jsonl"}]
+    assert request_lineage(store, "v3", "vllm-z")["status"] == "no registry entry"
+
+
+def test_why_in_a_fresh_process_does_not_import_the_data_layer(sqlite_url, monkeypatch):
+    """The cold path a user sees: no Delta Lake / Arrow import unless lineage needs them (it never does)."""
+    with open_store(sqlite_url) as cold:
+        insert_records(cold, [make_record("req_cold", payload_kept=True, payload=chat_payload("hi", "hello"))])
+    code = "\n".join(
+        [
+            "import sys",
+            "from seedstack.cli.main import main",
+            "sys.argv = ['seedstack', 'why', 'req_cold', '--json']",
+            "try:",
+            "    main()",
+            "except SystemExit:",
+            "    pass",
+            "heavy = ('deltalake', 'pyarrow', 'seedstack.data', 'seedstack.registry')",
+            "print('HEAVY', [m for m in heavy if m in sys.modules], file=sys.stderr)",
+        ]
+    )
+    monkeypatch.setenv("SEEDSTACK_STORE", sqlite_url)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert '"req_cold"' in out.stdout, out.stderr
+    assert "HEAVY []" in out.stderr

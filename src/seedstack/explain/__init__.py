@@ -1,15 +1,46 @@
 """Observability services: why a request went the way it did, finding it from a complaint, agent
 traces, SLOs, prompt drift and retention. Pure functions over the store, shared by the CLI, the
-dashboard and the admin API."""
+dashboard and the admin API.
 
-from .drift import TemplateDrift, detect_drift
-from .gc import GCResult, collect_garbage
-from .index import index_payloads, sync_index
-from .payload import load_payload, payload_texts
+Names are loaded on first use (PEP 562): ``seedstack why`` runs in a fresh process, and importing
+one service must not pay for all the others. ``search`` is the exception: the submodule of the
+same name would otherwise shadow the function once imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .search import SearchFilters, SearchHit, parse_since, search
-from .slo import RECOMMENDATION, SLOCollector, SLOStatus, check_slos, evaluate_slos
-from .traces import TraceStep, load_trace
-from .why import explain_request
+
+if TYPE_CHECKING:
+    from .drift import TemplateDrift, detect_drift
+    from .gc import GCResult, collect_garbage
+    from .index import index_payloads, sync_index
+    from .payload import load_payload, payload_texts
+    from .slo import RECOMMENDATION, SLOCollector, SLOStatus, check_slos, evaluate_slos
+    from .traces import TraceStep, load_trace
+    from .why import explain_request
+
+_HOME = {
+    "RECOMMENDATION": "slo",
+    "GCResult": "gc",
+    "SLOCollector": "slo",
+    "SLOStatus": "slo",
+    "TemplateDrift": "drift",
+    "TraceStep": "traces",
+    "check_slos": "slo",
+    "collect_garbage": "gc",
+    "detect_drift": "drift",
+    "evaluate_slos": "slo",
+    "explain_request": "why",
+    "index_payloads": "index",
+    "load_payload": "payload",
+    "load_trace": "traces",
+    "payload_texts": "payload",
+    "sync_index": "index",
+}
 
 __all__ = [
     "RECOMMENDATION",
@@ -33,3 +64,16 @@ __all__ = [
     "search",
     "sync_index",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))

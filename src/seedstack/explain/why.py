@@ -3,11 +3,12 @@
 One function builds a plain dict so the CLI, the dashboard and the admin API render the same facts.
 Everything beyond the request row is best effort: a missing payload, registry or eval table is
 reported as such, never as an error, because the point is to answer a complaint in seconds.
+It is also the first command someone runs in a fresh shell, so it stays cheap from a cold process:
+lineage comes from store rows (no Delta Lake import), similar requests from one bounded index scan.
 """
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import orjson
 from ..errors import NotFoundError, SeedstackError, StoreError
 from ..store import Store
 from .embed import dequantize
+from .lineage import request_lineage
 from .payload import Decryptor, load_payload
 from .traces import load_trace
 
@@ -56,25 +58,6 @@ def latency_breakdown(rec: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def _lineage(store: Store, rec: dict[str, Any]) -> dict[str, Any]:
-    """Model version → dataset versions → scrub reports, from the registry when it is installed."""
-    try:
-        from ..registry import lineage_for_request, version_for_backend
-    except ImportError:
-        return {"status": "no registry entry", "detail": "the model registry is not installed"}
-    version = rec.get("model_version")
-    if (not version or "@" not in version) and rec.get("backend"):
-        with contextlib.suppress(SeedstackError, StoreError):
-            version = version_for_backend(store, rec["backend"]) or version
-    if not version:
-        return {"status": "no registry entry", "detail": "the request names no model version"}
-    try:
-        found = lineage_for_request(store, model_version=version, upstream_model=rec.get("upstream_model"))
-    except (SeedstackError, StoreError):
-        return {"status": "no registry entry", "detail": f"model version {version} is not registered"}
-    return {"status": "ok", **found}
-
-
 def _eval_scores(store: Store, request_id: str) -> list[dict[str, Any]] | None:
     try:
         return store.query_dicts("SELECT * FROM eval_scores WHERE request_id = ?", (request_id,))
@@ -82,15 +65,16 @@ def _eval_scores(store: Store, request_id: str) -> list[dict[str, Any]] | None:
         return None  # the online-eval table does not exist (yet)
 
 
-def _similar(store: Store, rec: dict[str, Any], limit: int = 5, scan: int = 5000) -> list[dict[str, Any]]:
-    """Nearest sampled requests of the same template (or any, without one), and how they went."""
+def _similar(store: Store, rec: dict[str, Any], limit: int = 5, scan: int = 2000) -> list[dict[str, Any]]:
+    """Nearest sampled requests of the same template (or any, without one) from before this one,
+    and how they went. ``scan`` bounds the work: the most recent earlier ones are compared."""
     me = store.query_one("SELECT vec FROM obs_docs WHERE request_id = ?", (rec["id"],))
     if me is None or me[0] is None:
         return []
     blob = bytes(me[0])
     dim = len(blob)
     qvec = dequantize([blob], dim)[0]
-    where, params = "request_id <> ?", [rec["id"]]
+    where, params = "request_id <> ? AND ts <= ?", [rec["id"], rec["ts"]]
     if rec.get("template"):
         where += " AND template = ?"
         params.append(rec["template"])
@@ -201,7 +185,7 @@ def explain_request(store: Store, request_id: str, *, decrypt: Decryptor | None 
         },
         "payload": payload,
         "trace": {"trace_id": rec.get("trace_id"), "parent_id": rec.get("parent_id"), "steps": trace},
-        "lineage": _lineage(store, rec),
+        "lineage": request_lineage(store, rec.get("model_version"), rec.get("backend")),
         "eval_scores": _eval_scores(store, request_id),
         "similar": _similar(store, rec),
     }
