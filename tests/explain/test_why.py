@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -138,11 +139,23 @@ def test_why_lineage_reads_the_same_rows_as_the_registry_without_loading_it(stor
     assert request_lineage(store, "v3", "vllm-z")["status"] == "no registry entry"
 
 
-def test_why_in_a_fresh_process_does_not_import_the_data_layer(sqlite_url, monkeypatch):
-    """The cold path a user sees: no Delta Lake / Arrow import unless lineage needs them (it never does)."""
+def _fresh_process(code: list[str], store_url: str) -> subprocess.CompletedProcess[str]:
+    code += [
+        "heavy = ('numpy', 'deltalake', 'pyarrow', 'seedstack.data', 'seedstack.registry')",
+        "print('HEAVY', [m for m in heavy if m in sys.modules], file=sys.stderr)",
+    ]
+    env = {**os.environ, "SEEDSTACK_STORE": store_url}
+    return subprocess.run([sys.executable, "-c", "\n".join(code)], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_why_in_a_fresh_process_imports_neither_numpy_nor_the_data_layer(sqlite_url):
+    """The cold path a user sees: ``seedstack why`` loads no numpy, Delta Lake or Arrow."""
     with open_store(sqlite_url) as cold:
         insert_records(cold, [make_record("req_cold", payload_kept=True, payload=chat_payload("hi", "hello"))])
-    code = "\n".join(
+        insert_records(
+            cold, [make_record("req_near", ts=NOW - 7200, payload_kept=True, payload=chat_payload("hi", "hi"))]
+        )
+    cli = _fresh_process(
         [
             "import sys",
             "from seedstack.cli.main import main",
@@ -151,11 +164,18 @@ def test_why_in_a_fresh_process_does_not_import_the_data_layer(sqlite_url, monke
             "    main()",
             "except SystemExit:",
             "    pass",
-            "heavy = ('deltalake', 'pyarrow', 'seedstack.data', 'seedstack.registry')",
-            "print('HEAVY', [m for m in heavy if m in sys.modules], file=sys.stderr)",
-        ]
+        ],
+        sqlite_url,
     )
-    monkeypatch.setenv("SEEDSTACK_STORE", sqlite_url)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert '"req_cold"' in out.stdout, out.stderr
-    assert "HEAVY []" in out.stderr
+    assert '"req_cold"' in cli.stdout and '"req_near"' in cli.stdout, cli.stderr  # similar: found
+    assert "'deltalake'" not in cli.stderr and "'seedstack.data'" not in cli.stderr
+    alone = _fresh_process(
+        [
+            "import sys",
+            "from seedstack.cli.lazy import LazyCommand",
+            "cmd = LazyCommand('seedstack.cli.why', 'why').load('why')",
+            "cmd.main(['req_cold'], standalone_mode=False)",
+        ],
+        sqlite_url,
+    )
+    assert "req_cold" in alone.stdout and "HEAVY []" in alone.stderr, alone.stderr

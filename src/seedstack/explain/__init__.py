@@ -3,8 +3,8 @@ traces, SLOs, prompt drift and retention. Pure functions over the store, shared 
 dashboard and the admin API.
 
 Names are loaded on first use (PEP 562): ``seedstack why`` runs in a fresh process, and importing
-one service must not pay for all the others. ``search`` is the exception: the submodule of the
-same name would otherwise shadow the function once imported.
+one service must not pay for all the others (nor for numpy). No submodule is named like an exported
+function, so an imported submodule never shadows one.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .search import SearchFilters, SearchHit, parse_since, search
-
 if TYPE_CHECKING:
     from .drift import TemplateDrift, detect_drift
+    from .filters import SearchFilters, parse_since
     from .gc import GCResult, collect_garbage
+    from .hybrid_search import SearchHit, search
     from .index import index_payloads, sync_index
     from .payload import load_payload, payload_texts
     from .slo import RECOMMENDATION, SLOCollector, SLOStatus, check_slos, evaluate_slos
@@ -28,6 +28,8 @@ _HOME = {
     "GCResult": "gc",
     "SLOCollector": "slo",
     "SLOStatus": "slo",
+    "SearchFilters": "filters",
+    "SearchHit": "hybrid_search",
     "TemplateDrift": "drift",
     "TraceStep": "traces",
     "check_slos": "slo",
@@ -38,7 +40,9 @@ _HOME = {
     "index_payloads": "index",
     "load_payload": "payload",
     "load_trace": "traces",
+    "parse_since": "filters",
     "payload_texts": "payload",
+    "search": "hybrid_search",
     "sync_index": "index",
 }
 

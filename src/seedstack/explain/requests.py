@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..store import Store
-from .search import SearchFilters
+from .filters import SearchFilters
 
 __all__ = ["list_requests"]
 
