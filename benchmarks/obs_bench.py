@@ -2,25 +2,43 @@
 dashboard overview ≤ 1 s; each against a baseline query measured in the same run.
 
     .venv/bin/python benchmarks/obs_bench.py --store sqlite:///benchmarks/results/obs-1m.db
+    .venv/bin/python benchmarks/obs_bench.py --store "$PG" --cold 10 --skip-warm
+    git archive ab42096 src | tar -x -C /tmp/base   # then --baseline-src /tmp/base/src: before/after
 
 Prints JSON. Timings are medians of --repeat runs (the first run, which warms caches, is reported
 separately as ``cold_ms``). The dashboard is timed as a full HTTP render of ``/ui/`` (auth, queries,
-Jinja) through an in-process ASGI client.
+Jinja) through an in-process ASGI client. Payloads encrypted at rest (obs_generate.py --encrypt) are
+read with the settings' data keyring, as the CLI does.
+
+``--cold N`` is what a user sees: N fresh processes each run ``seedstack why ID`` end to end
+(interpreter start, imports, settings, store, queries, rich rendering), against fresh processes
+that only start Python, and run ``seedstack version``. ``first_call`` is a fresh process timing
+its first and second ``explain_request`` (the dashboard's first why view after a restart). Wall
+time and the children's CPU time (user+sys) are both reported; the package is byte-compiled first,
+as an installed one is, unless --no-compile.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
+import os
+import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import seedstack
 from seedstack.config import load_settings
 from seedstack.explain import SearchFilters, explain_request, search, sync_index
+from seedstack.explain.payload import Decryptor, keyring_decryptor
 from seedstack.explain.rollup import refresh_rollups
 from seedstack.store import open_store
 
@@ -45,25 +63,141 @@ def timed(fn: Callable[[], Any], repeat: int) -> dict[str, Any]:
     }
 
 
-def _search(store: Any, q: str, f: SearchFilters) -> list[str]:
-    sync_index(store)  # what `seedstack search` does first: catch up on unindexed payloads
-    return [h.request_id for h in search(store, q, f, limit=10)]
+def _search(store: Any, q: str, f: SearchFilters, decrypt: Decryptor) -> list[str]:
+    sync_index(store, decrypt=decrypt)  # what `seedstack search` does first: catch up on unindexed payloads
+    return [h.request_id for h in search(store, q, f, limit=10, decrypt=decrypt)]
+
+
+_CLI = "import sys; from seedstack.cli.main import main; sys.argv[0] = 'seedstack'; main()"
+# `seedstack why` with main.py's table pointing "why" at seedstack/cli/why.py (numpy-free), whatever it says now
+_CLI_OWN = (
+    "import sys; from seedstack.cli import main as m; from seedstack.cli.lazy import LazyCommand; "
+    "m.app.info.cls.lazy['why'] = LazyCommand('seedstack.cli.why', 'why'); sys.argv[0] = 'seedstack'; m.main()"
+)
+_FIRST_CALL = """
+import json, sys, time
+from seedstack.config import load_settings
+from seedstack.explain import explain_request
+from seedstack.explain.payload import keyring_decryptor
+from seedstack.store import open_store
+settings = load_settings(store=sys.argv[1])
+store = open_store(sys.argv[1])
+decrypt = keyring_decryptor(settings)
+times = []
+for rid in sys.argv[2:4]:
+    t = time.perf_counter()
+    explain_request(store, rid, decrypt=decrypt)
+    times.append((time.perf_counter() - t) * 1000)
+print(json.dumps(times))
+"""
+
+
+def _spawn(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall ms and CPU ms (user+sys) of one fresh process, and its stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=True)
+    wall = (time.perf_counter() - t) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return wall, cpu, proc.stdout
+
+
+def _summary(samples: list[tuple[float, float]]) -> dict[str, Any]:
+    walls, cpus = [w for w, _ in samples], [c for _, c in samples]
+    return {
+        "n": len(samples),
+        "wall_median_ms": round(statistics.median(walls), 1),
+        "wall_max_ms": round(max(walls), 1),
+        "cpu_median_ms": round(statistics.median(cpus), 1),
+    }
+
+
+def cold(store_url: str, ids: list[str], compile_first: bool, baseline_src: str | None) -> dict[str, Any]:
+    """Fresh processes: `seedstack why ID` end to end, against bare Python and `seedstack version`
+    (and against an older checkout's `src/`, given one)."""
+    pkg = Path(seedstack.__file__).parent
+    if compile_first:
+        compileall.compile_dir(str(pkg), quiet=1)
+        if baseline_src:
+            compileall.compile_dir(baseline_src, quiet=1)
+    env = {**os.environ, "SEEDSTACK_STORE": store_url}
+    old_env = {**env, "PYTHONPATH": baseline_src or ""}
+    py = sys.executable
+    why, own, base, version, first, old = [], [], [], [], [], []
+    for rid in ids:
+        if baseline_src:
+            wall, cpu, text = _spawn([py, "-c", _CLI, "why", rid], old_env)
+            assert rid in text, text[:200]
+            old.append((wall, cpu))
+        wall, cpu, text = _spawn([py, "-c", _CLI, "why", rid], env)
+        assert rid in text, text[:200]
+        why.append((wall, cpu))
+        wall, cpu, text = _spawn([py, "-c", _CLI_OWN, "why", rid], env)
+        assert rid in text, text[:200]
+        own.append((wall, cpu))
+        base.append(_spawn([py, "-c", "pass"], env)[:2])
+        version.append(_spawn([py, "-c", _CLI, "version"], env)[:2])
+    for i in range(0, len(ids) - 1, 2):
+        first.append(json.loads(_spawn([py, "-c", _FIRST_CALL, store_url, ids[i], ids[i + 1]], env)[2]))
+    res = {
+        "bytecode_compiled": compile_first,
+        "why_cli": _summary(why),
+        "why_cli_own_module": _summary(own),
+        "baseline_python_start": _summary(base),
+        "baseline_cli_version": _summary(version),
+        "first_call_in_fresh_process_ms": {
+            "first_median": round(statistics.median(f[0] for f in first), 1) if first else None,
+            "second_median": round(statistics.median(f[1] for f in first), 1) if first else None,
+        },
+    }
+    if old:
+        res["why_cli_baseline_src"] = {"src": baseline_src, **_summary(old)}
+    for key in ("why_cli", "why_cli_own_module"):
+        res[key]["ratio_wall_vs_cli_version"] = round(
+            res[key]["wall_median_ms"] / res["baseline_cli_version"]["wall_median_ms"], 2
+        )
+        res[key]["cpu_minus_cli_version_ms"] = round(
+            res[key]["cpu_median_ms"] - res["baseline_cli_version"]["cpu_median_ms"], 1
+        )
+    return res
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--store", required=True)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--cold", type=int, default=0, help="fresh-process `seedstack why` runs (0: skip)")
+    ap.add_argument("--no-compile", action="store_true", help="cold runs without byte-compiling first")
+    ap.add_argument("--skip-warm", action="store_true", help="only the --cold measurements")
+    ap.add_argument("--baseline-src", help="also time cold `why` with this older checkout's src/ first on sys.path")
     args = ap.parse_args()
     settings = load_settings(store=args.store)
+    decrypt = keyring_decryptor(settings)
     store = open_store(args.store)
     now = time.time()
     out: dict[str, Any] = {"store": store.dialect}
     out["records"] = store.query_one("SELECT COUNT(*) FROM requests")[0]
     out["payloads"] = store.query_one("SELECT COUNT(*) FROM payloads")[0]
+    out["payloads_encrypted"] = store.query_one("SELECT COUNT(*) FROM payloads WHERE key_ref IS NOT NULL")[0]
+    out["index_rows_blind"] = store.query_one("SELECT COUNT(*) FROM obs_docs WHERE blind = 1")[0]
+
+    if args.cold:
+        sampled = [r[0] for r in store.query("SELECT request_id FROM payloads ORDER BY ts DESC LIMIT ?", (args.cold,))]
+        meta_only = "SELECT id FROM requests WHERE payload_kept = 0 ORDER BY ts DESC LIMIT ?"
+        unsampled = [r[0] for r in store.query(meta_only, (args.cold,))]
+        mixed = [rid for pair in zip(sampled, unsampled, strict=False) for rid in pair][: args.cold]
+        out["why_cold"] = cold(args.store, mixed, not args.no_compile, args.baseline_src)
+        if args.skip_warm:
+            store.close()
+            print(json.dumps(out, indent=2))
+            return
 
     t = time.perf_counter()
-    sync_index(store)
+    sync_index(store, decrypt=decrypt)
+    out["sync_index_first_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    t = time.perf_counter()
+    sync_index(store, decrypt=decrypt)
     out["sync_index_noop_ms"] = round((time.perf_counter() - t) * 1000, 1)
 
     cases = {
@@ -77,7 +211,7 @@ def main() -> None:
     }
     out["search"] = {}
     for name, (q, f) in cases.items():
-        r = timed(lambda q=q, f=f: _search(store, q, f), args.repeat)
+        r = timed(lambda q=q, f=f: _search(store, q, f, decrypt), args.repeat)
         where, params = f.where("d.")
         base = timed(
             lambda w=where, p=params: store.query(f"SELECT COUNT(*) FROM obs_docs d WHERE {w}", p), args.repeat
@@ -97,7 +231,7 @@ def main() -> None:
         times, pk = [], []
         for rid in ids:
             t = time.perf_counter()
-            explain_request(store, rid)
+            explain_request(store, rid, decrypt=decrypt)
             times.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             store.query("SELECT * FROM requests WHERE id = ?", (rid,))
@@ -133,6 +267,19 @@ def main() -> None:
     out["rollup_build_once"] = {"hours": hours, "ms": round((time.perf_counter() - t) * 1000, 1)}
     r = timed(render, args.repeat)
     r.pop("result")
+    why_ids = sampled[:3]
+
+    def render_why() -> int:
+        total = 0
+        for rid in why_ids:
+            resp = client.get(f"/ui/requests/{rid}", headers=headers)
+            assert resp.status_code == 200, resp.status_code
+            total += len(resp.text)
+        return total
+
+    w = timed(render_why, args.repeat)
+    w.pop("result")
+    out["dashboard_why_view"] = {k: round(v / len(why_ids), 1) for k, v in w.items()}
     since = now - 86400
     base = timed(lambda: store.query("SELECT COUNT(*) FROM requests WHERE ts >= ?", (since,)), args.repeat)
     base.pop("result")
