@@ -205,8 +205,16 @@ def test_complaint_drill_finds_the_answer_in_the_top_3(sqlite_url, monkeypatch):
     monkeypatch.setenv("SEEDSTACK_STORE", sqlite_url)
     res = CliRunner().invoke(cli, ["search", COMPLAINT, "--customer", "acme", "--since", "1d", "--json"])
     assert res.exit_code == 0, res.output
-    ranked = [h["request_id"] for h in orjson.loads(res.output)]
+    hits = orjson.loads(res.output)
+    ranked = [h["request_id"] for h in hits]
     assert target_id in ranked[:3], (ranked[:3], target_id)
+    target = next(h for h in hits if h["request_id"] == target_id)
+    assert "keyword" in target["matched"] and "was denied" in target["snippet"]  # hashed words, decrypted snippet
+    store = gateway.ctx.store
+    (prompt, response, blind) = store.query_one(
+        "SELECT prompt, response, blind FROM obs_docs WHERE request_id = ?", (target_id,)
+    )
+    assert blind == 1 and "blender" not in f"{prompt} {response}"  # the gateway encrypts: no plaintext indexed
 
     res = CliRunner().invoke(cli, ["why", target_id, "--json"])
     story = orjson.loads(res.output)
