@@ -17,7 +17,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "simulate": LazyCommand(_C + "gateway", "simulate"),
     "keys": LazyCommand(_C + "keys", "keys_app"),
     "requests": LazyCommand(_C + "requests", "requests_cmd"),
-    "why": LazyCommand(_C + "explain", "app", sub="why"),
+    "why": LazyCommand(_C + "why", "why"),
     "search": LazyCommand(_C + "explain", "app", sub="search"),
     "traces": LazyCommand(_C + "explain", "traces_app"),
     "slo": LazyCommand(_C + "explain", "app", sub="slo"),

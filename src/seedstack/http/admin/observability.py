@@ -91,7 +91,9 @@ def observability_routes(store: Store, settings: Settings) -> list[Route]:
             return list_requests(store, filters, limit=limit)
         authorize(store, call.actor, _PAYLOADS, "requests:search", {"via": "GET /api/requests?q="})
         sync_index(store, decrypt=decrypt, embedder=embedder)
-        hits = search(store, q["q"], filters, limit=limit, embedder=embedder, max_scan=search_cfg.max_scan)
+        hits = search(
+            store, q["q"], filters, limit=limit, embedder=embedder, max_scan=search_cfg.max_scan, decrypt=decrypt
+        )
         payloads_read(call, "requests:search", hits=len(hits))
         return [h.to_dict() for h in hits]
 
@@ -122,7 +124,9 @@ def observability_routes(store: Store, settings: Settings) -> list[Route]:
 
     def drift(call: Call) -> Any:
         template = call.query.get("template") or None
-        reports = [d.to_dict() for d in detect_drift(store, settings.observability.drift, template=template)]
+        reports = [
+            d.to_dict() for d in detect_drift(store, settings.observability.drift, template=template, decrypt=decrypt)
+        ]
         if not check(call.actor.role, _PAYLOADS):
             return withhold_drift(reports)
         if any(r["examples"] for r in reports):

@@ -125,7 +125,15 @@ def create_ui_app(ctx: AppContext) -> StripPrefix:
                 sync_index(store, decrypt=decrypt, embedder=embedder)
                 rows = [
                     h.to_dict()
-                    for h in search(store, f["q"], filters, limit=50, embedder=embedder, max_scan=search_cfg.max_scan)
+                    for h in search(
+                        store,
+                        f["q"],
+                        filters,
+                        limit=50,
+                        embedder=embedder,
+                        max_scan=search_cfg.max_scan,
+                        decrypt=decrypt,
+                    )
                 ]
             else:
                 rows = list_requests(store, filters, limit=100)
@@ -154,7 +162,9 @@ def create_ui_app(ctx: AppContext) -> StripPrefix:
 
     def drift_page(request: Request) -> Response:
         cfg = settings.observability.drift
-        return page("drift.html", page="drift", cfg=cfg, rows=[d.to_dict() for d in detect_drift(store, cfg)])
+        return page(
+            "drift.html", page="drift", cfg=cfg, rows=[d.to_dict() for d in detect_drift(store, cfg, decrypt=decrypt)]
+        )
 
     app = Starlette(
         routes=[
