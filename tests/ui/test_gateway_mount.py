@@ -46,3 +46,28 @@ def test_a_request_through_the_gateway_is_explained_by_the_mounted_api(sqlite_ur
         page = client.get(f"/ui/requests/{rid}", headers={"authorization": f"Bearer {admin}"})
         assert page.status_code == 200 and rid in page.text
         assert client.get("/ui/", follow_redirects=False).status_code == 303  # no key: to the login page
+
+
+def test_keyword_search_finds_an_encrypted_payload_written_by_the_recorder_process(sqlite_url):
+    """The default gateway: records written by the recorder process, payloads sealed, index blind; the
+    dashboard and the admin API still find the request by a word of its prompt."""
+    settings = load_settings(store=sqlite_url, telemetry={"audit": True})
+    app = create_app(settings)
+    store = app.ctx.store
+    admin, _ = create_key(store, role="admin", name="ops")
+    with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        auth = {"authorization": f"Bearer {admin}"}
+        resp = client.post(
+            "/v1/chat/completions",
+            headers={**auth, "x-seedstack-customer": "acme"},
+            json={"model": "demo", "messages": [{"role": "user", "content": "my parcel never arrived, refund please"}]},
+        )
+        assert resp.status_code == 200
+        rid = resp.headers["x-request-id"]
+        app.ctx.gateway.recorder.flush()
+        body = store.query_one("SELECT body FROM payloads WHERE request_id = ?", (rid,))[0]
+        assert b"parcel" not in bytes(body)
+        hits = client.get("/api/requests", params={"q": "parcel refund", "customer": "acme"}, headers=auth).json()
+        assert hits and hits[0]["request_id"] == rid
+        page = client.get("/ui/requests", params={"q": "parcel"}, headers=auth)
+        assert page.status_code == 200 and rid in page.text
