@@ -32,7 +32,6 @@ __all__ = ["GuardScrubber", "PiiEngine", "ScrubReport", "Scrubber", "scrubber_fr
 # A record separator no detector reaches across: PII rules look up to 48 characters back for context
 # ("call me at"), so the separator must be longer than that.
 _SEP = "\n" * 64
-_WIDE_LOWER = "\u0130"  # "İ": the one character whose lower case is longer, shifting later offsets
 
 
 @runtime_checkable
@@ -93,8 +92,7 @@ class GuardScrubber:
             raise ConfigError(f"unknown scrub policy '{policy}': use redact, pseudonymize or drop")
         if policy == "pseudonymize" and not hmac_key:
             raise ConfigError(
-                "data.scrub.policy=pseudonymize needs data.scrub.hmac_key, "
-                'e.g. {"$env": "SEEDSTACK_PII_HMAC_KEY"}'
+                'data.scrub.policy=pseudonymize needs data.scrub.hmac_key, e.g. {"$env": "SEEDSTACK_PII_HMAC_KEY"}'
             )
         self.engine = engine
         self.policy = policy
@@ -220,17 +218,8 @@ class GuardScrubber:
             part = uniq.slice(a, b - a)
             plen = lengths[a:b]
             starts = np.concatenate(([0], np.cumsum(plen + len(_SEP))[:-1]))
-            joined = pc.binary_join(
-                pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part), _SEP
-            )
+            joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part), _SEP)
             text = joined[0].as_py() or ""
-            if _WIDE_LOWER in text:  # rare: scan this chunk's values one by one
-                for i, value in enumerate(part.to_pylist()):
-                    hits = [f for f in self._scan(value or "") if self._wanted(f)]
-                    if hits:
-                        uhits[a + i] = True
-                        found[a + i] = hits
-                continue
             findings = [f for f in self._scan(text) if self._wanted(f)]
             if not findings:
                 continue

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..config.guard import GuardConfig, GuardPolicy
 from ..errors import ConfigError
+from .charclass import CharClasses
 from .injection import InjectionModel
 from .leakage import CanaryMatcher, Fingerprints, SystemPromptMatcher, load_protected_records
 from .normalize import to_text
@@ -132,19 +133,19 @@ class GuardEngine:
                     ms["injection"] += (time.perf_counter() - t0) * 1000
                     if f is not None:
                         found["injection"].append((i, j, f))
-                lowered: dict[int, str] = {}  # each window lower-cased once, for both detectors
+                classes: dict[int, CharClasses] = {}  # each window classified once, for both detectors
                 for det in ("secrets", "pii"):
                     if actions[det] == "off":
                         continue
                     t0 = time.perf_counter()
                     for part, offset in self._windows(text):
-                        low = lowered.get(offset)
-                        if low is None:
-                            low = lowered[offset] = part.lower()
+                        chars = classes.get(offset)
+                        if chars is None:
+                            chars = classes[offset] = CharClasses(part)
                         if det == "pii":
-                            hits = find_pii(part, pii_types, lowered=low)
+                            hits = find_pii(part, pii_types, chars=chars)
                         else:
-                            hits = find_secrets(part, lowered=low)
+                            hits = find_secrets(part, chars=chars)
                         found[det].extend((i, j, f) for f in _shift(hits, offset))
                     ms[det] += (time.perf_counter() - t0) * 1000
         verdicts, blocked = _verdicts("input", actions, found, ms)
@@ -192,7 +193,7 @@ class GuardEngine:
         found: dict[str, list[Finding]] = {d: [] for d in _OUTPUT_DETECTORS}
         ms = dict.fromkeys(_OUTPUT_DETECTORS, 0.0)
         for part, offset in self._windows(text):
-            low = part.lower() if actions["secrets"] != "off" or actions["pii"] != "off" else part
+            chars = CharClasses(part) if actions["secrets"] != "off" or actions["pii"] != "off" else None
             if actions["leakage"] != "off":
                 t0 = time.perf_counter()
                 hits = self.canaries.find(part) + self.protected.find(part)
@@ -202,11 +203,11 @@ class GuardEngine:
                 ms["leakage"] += (time.perf_counter() - t0) * 1000
             if actions["secrets"] != "off":
                 t0 = time.perf_counter()
-                found["secrets"].extend(_shift(find_secrets(part, lowered=low), offset))
+                found["secrets"].extend(_shift(find_secrets(part, chars=chars), offset))
                 ms["secrets"] += (time.perf_counter() - t0) * 1000
             if actions["pii"] != "off":
                 t0 = time.perf_counter()
-                found["pii"].extend(_shift(find_pii(part, pii_types, lowered=low), offset))
+                found["pii"].extend(_shift(find_pii(part, pii_types, chars=chars), offset))
                 ms["pii"] += (time.perf_counter() - t0) * 1000
         return found, ms
 

@@ -5,6 +5,12 @@ IBANs by mod-97, SSNs by the valid area/group/serial ranges, IPs by ``ipaddress`
 ``phonenumbers`` plus formatting or nearby context ("call", "phone:", "fax"). Names and street
 addresses are found only where a cheap cue exists (a title, "my name is", a number + street suffix):
 for broad name/location recall use the ``[ner]`` extra in the batch path.
+
+Patterns run only where they can match: the text's digits are found once (``CharClasses``), and
+numbers, IPv4 addresses, IBANs and street addresses are tried only around the few digit positions
+their shape needs (seven digits close together, digit-dot-digit three times, ...). Context words
+("call", "card", "born") are searched in a lower-cased copy with case-sensitive patterns, which
+is what a case-insensitive pattern on the text means, at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -12,10 +18,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+import numpy as np
 import phonenumbers
 
+from .charclass import DIGIT, DOT, LOWER, SPACE, UPPER, CharClasses, fold_case, run_start
 from .types import Finding, resolve_overlaps
 
 __all__ = ["find_pii"]
@@ -29,25 +37,26 @@ _EMAIL_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][\w.+%-]{0,63}$")
 _IPV4 = re.compile(r"[0-9][0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![\w.]|\.[0-9])")
 _IPV6 = re.compile(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,35}(?![\w:])")
-_VERSION_CTX = re.compile(r"(?i)(?:version|\bv|release|build)\s*$")
+_VERSION_CTX = re.compile(r"(?:version|\bv|release|build)\s*$")
 _NUMBER = re.compile(r"[0-9][0-9().\- ]{5,24}[0-9](?![\w/]|[.,][0-9]|-[0-9])")
 _IBAN = re.compile(r"[A-Z][A-Z][0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])")
 _SSN_FMT = re.compile(r"([0-9]{3})([- ])([0-9]{2})\2([0-9]{4})")
 _CARD_GROUPS = re.compile(r"[0-9]{4}(?:([ -])[0-9]{4}(?:\1[0-9]{4}(?:\1[0-9]{1,7})?)?|[ -][0-9]{6}[ -][0-9]{4,5})")
 _FOUR_GROUPS = re.compile(r"[0-9]{4}(?:[ -][0-9]{4})+(?:[ -][0-9]{1,3})?")
+# context patterns are lower case: they search a case-folded window of the text (see ``_near``)
 _PHONE_CTX = re.compile(
-    r"(?i)(?:phone|tel\b|telephone|mobile|cell|call|fax|office|contact|number|reach|text me|sms|"
+    r"(?:phone|tel\b|telephone|mobile|cell|call|fax|office|contact|number|reach|text me|sms|"
     r"whatsapp|dial|messages? to|registered|landline|ph\b|mob\b)"
 )
-_CARD_CTX = re.compile(r"(?i)(?:card|visa|master|amex|credit|debit|cc\b|payment|pay with|maestro|discover)")
-_SSN_CTX = re.compile(r"(?i)(?:ssn|social security|social sec|tax ?id|tin\b)")
+_CARD_CTX = re.compile(r"(?:card|visa|master|amex|credit|debit|cc\b|payment|pay with|maestro|discover)")
+_SSN_CTX = re.compile(r"(?:ssn|social security|social sec|tax ?id|tin\b)")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(
     r"(?i)\b(?:[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:19|20)?[0-9][0-9]|(?:19|20)[0-9][0-9][/.-][0-9]{1,2}[/.-][0-9]{1,2}|"
     rf"{_MONTH} [0-9]{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)[0-9][0-9]|"
     rf"[0-9]{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH},? (?:19|20)[0-9][0-9])\b"
 )
-_DOB_CTX = re.compile(r"(?i)(?:born|birth|dob\b|d\.o\.b|birthday|b\.\s*$)")
+_DOB_CTX = re.compile(r"(?:born|birth|dob\b|d\.o\.b|birthday|b\.\s*$)")
 _TITLE_NAME = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.? ((?:[A-Z][a-z'’-]+)(?: [A-Z][a-z'’-]+){0,2})")
 _ADDRESS = re.compile(
     r"[0-9]{1,6}[A-Za-z]? (?:[A-Z][\w'.-]*\.? ){1,4}"
@@ -55,32 +64,56 @@ _ADDRESS = re.compile(
     r"Parkway|Pkwy|Square|Sq|Highway|Hwy|Circle|Cir|Trail|Crescent|Close|Alley|Row)\b\.?"
     r"(?:,? (?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\.? ?#?\w+)?"
 )
-# cheap gates: one search for the digit core of a pattern; the full pattern then runs from there only
-# the first place an IPv4 address (digits-dot-digits…) or the check digits + two groups of an IBAN could be
-_NUMERIC_GATE = re.compile(r"[0-9](?:[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9](?: ?[A-Z0-9]{4}){2})")
-_NOT_DIGIT_BYTES = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
-_IPV6_GATE = re.compile(r":[0-9A-Fa-f]{0,4}:")
-_STREET_GATE = re.compile(
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
-    r"Parkway|Pkwy|Square|Sq|Highway|Hwy|Circle|Cir|Trail|Crescent|Close|Alley|Row)\b"
+# a number or an IPv4 address is made of these characters only, so each lies inside one run of them
+_NUMBER_CHARS = "0123456789(). -"
+_NUMBER_RUN = re.compile(r"[0-9().\- ]*")
+_MERGE_GAP = 256  # searching this much text costs about what one more search call does
+_IPV4_CHARS = "0123456789."
+_IPV4_RUN = re.compile(r"[0-9.]*")
+# every way _TITLE_NAME can start: a capital M, D, P or S, then one of these pairs
+_TITLE_CAPITALS = bytes(1 if chr(b) in "MDPS" else 0 for b in range(256))
+_TITLE_PAIRS = np.zeros((256, 256), dtype=np.bool_)
+for _title in ("Mr", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Madam"):
+    _TITLE_PAIRS[ord(_title[0]), ord(_title[1])] = True
+_TITLE_PAIRS.flags.writeable = False
+# The kinds of the characters around a digit (2 before, 3 after) as one number, and for each detector a
+# table of the numbers where its pattern can start: one gather and three lookups for all the digits.
+_CONTEXT = np.array([-2, -1, 1, 2, 3])
+_CONTEXT_WEIGHTS = np.array([8**4, 8**3, 8**2, 8, 1])
+
+
+def _context_table(holds: Callable[..., np.ndarray]) -> np.ndarray:
+    kinds = np.indices((8,) * 5)  # every combination of kinds at the 5 offsets, in weight order
+    table = np.ascontiguousarray(holds(*kinds).ravel())
+    table.flags.writeable = False
+    return table
+
+
+# a digit, a dot, a digit: the first dot of an IPv4 address
+_IPV4_DOT = _context_table(lambda b2, b1, a1, a2, a3: (a1 == DOT) & (a2 == DIGIT))
+# two capitals, then two digits: an IBAN's country and check digits (the first digit is the one here)
+_IBAN_START = _context_table(lambda b2, b1, a1, a2, a3: (b2 == UPPER) & (b1 == UPPER) & (a1 == DIGIT))
+# ``[0-9][A-Za-z]? [A-Z]``: a number followed by a capitalised word (where a street address may start)
+_ADDRESS_HINT = _context_table(
+    lambda b2, b1, a1, a2, a3: (
+        ((a1 == SPACE) & (a2 == UPPER)) | (((a1 == UPPER) | (a1 == LOWER)) & (a2 == SPACE) & (a3 == UPPER))
+    )
 )
+_IPV6_GATE = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _NOT_DIGITS = str.maketrans("", "", "+()-. ")
+_LUHN_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")  # 2d, or 2d - 9 when that is two digits
 _PHONE_REGIONS = ("US", "GB", "DE", "AU", "IN")
-_ADDRESS_HINT = re.compile(r"[0-9][A-Za-z]? [A-Z]")
-_DOB_WORDS = ("born", "birth", "dob", "d.o.b")
-_NAME_WORDS = ("my name is", "i am called", "name:", "signed", "regards,", "sincerely,")
+# cue words, found in ``CharClasses.lower`` (none holds a "k")
+_DOB_WORDS = (b"born", b"birth", b"dob", b"d.o.b")
+_NAME_WORDS = (b"my name is", b"i am called", b"name:", b"signed", b"regards,", b"sincerely,")
 _NAME_AFTER = re.compile(r",? ?((?:[A-Z][a-z'’-]+)(?: [A-Z]\.?)?(?: [A-Z][a-z'’-]+){0,2})")
 _NOT_NAMES = frozenset({"The", "This", "That", "It", "Here", "There", "Not", "Just", "Also", "Very"})
 
 
 def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i & 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+    """The card checksum over ASCII digits: every second digit from the right doubled (digits summed)."""
+    b = digits.encode()[::-1]
+    return (sum(b[0::2]) + sum(b[1::2].translate(_LUHN_DOUBLED)) - 48 * len(b)) % 10 == 0
 
 
 def _iban_ok(s: str) -> bool:
@@ -114,9 +147,19 @@ def _phone_ok(s: str, digits: str) -> bool:
     return False
 
 
+def _cue_before(rx: re.Pattern[str], text: str, start: int, before: int) -> bool:
+    """``rx`` (lower case) in the ``before`` characters ending at ``start``, ignoring case.
+
+    Only that window is case-folded; it keeps one character in front, so ``\\b`` at its start sees
+    what it would see in the whole text.
+    """
+    lo = max(0, start - before)
+    return rx.search(fold_case(text[lo - 1 if lo else 0 : start]), 1 if lo else 0) is not None
+
+
 def _near(rx: re.Pattern[str], text: str, start: int, end: int, before: int = 48, after: int = 16) -> bool:
-    return rx.search(text, max(0, start - before), start) is not None or (
-        after > 0 and rx.search(text, end, min(len(text), end + after)) is not None
+    return _cue_before(rx, text, start, before) or (
+        after > 0 and rx.search(fold_case(text[end - 1 : end + after]), 1) is not None
     )
 
 
@@ -151,27 +194,46 @@ def _starts_clean(text: str, start: int, forbidden: str) -> bool:
     return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in forbidden)
 
 
-def _numbers(text: str, address_starts: list[int]) -> Iterable[Finding]:
-    for m in _NUMBER.finditer(text):
-        start, end = m.start(), m.end()
-        if start and text[start - 1] == "(":
-            start -= 1
-        if start and text[start - 1] == "+":
-            start -= 1
-        if not _starts_clean(text, start, "_+/.:-"):
-            continue
-        s = text[start:end]
-        k = bisect_right(address_starts, start)
-        if k < len(address_starts) and address_starts[k] < end:
-            continue  # "17031 2202 Rissik St": a house number, not a phone
-        f = _classify_number(text, s, start, end)
-        if f is None and " " in s and not _FOUR_GROUPS.fullmatch(s):
-            # two numbers that happen to be one space apart: try the longest leading part alone
-            head = s.rsplit(" ", 1)[0].rstrip(" -.(")
-            if head and head[-1].isdigit():
-                f = _classify_number(text, head, start, start + len(head))
-        if f is not None:
-            yield f
+def _numbers(text: str, digits: np.ndarray, address_starts: list[int]) -> Iterable[Finding]:
+    """``_NUMBER`` matches, tried only in the runs of number characters that can hold a finding.
+
+    Every finding holds 7 digits within 26 characters, so only runs with such a cluster are searched,
+    each from its start, as ``finditer`` over the whole text would enter it (a match never spans two
+    runs, and the look-ahead reads at most two characters past a run). Runs close together are
+    searched in one call, the text between them included (a match there has too few digits to matter).
+    """
+    if len(digits) < 7:
+        return
+    seeds = digits[:-6][digits[6:] - digits[:-6] <= 25].tolist()
+    i = 0
+    while i < len(seeds):
+        region_start = run_start(text, seeds[i], _NUMBER_CHARS)
+        region_end = _NUMBER_RUN.match(text, seeds[i]).end()  # type: ignore[union-attr]
+        i += 1
+        while i < len(seeds) and seeds[i] < region_end + _MERGE_GAP:
+            if seeds[i] >= region_end:
+                region_end = _NUMBER_RUN.match(text, seeds[i]).end()  # type: ignore[union-attr]
+            i += 1
+        for m in _NUMBER.finditer(text, region_start, min(len(text), region_end + 2)):
+            start, end = m.start(), m.end()
+            if start and text[start - 1] == "(":
+                start -= 1
+            if start and text[start - 1] == "+":
+                start -= 1
+            if not _starts_clean(text, start, "_+/.:-"):
+                continue
+            s = text[start:end]
+            k = bisect_right(address_starts, start)
+            if k < len(address_starts) and address_starts[k] < end:
+                continue  # "17031 2202 Rissik St": a house number, not a phone
+            f = _classify_number(text, s, start, end)
+            if f is None and " " in s and not _FOUR_GROUPS.fullmatch(s):
+                # two numbers that happen to be one space apart: try the longest leading part alone
+                head = s.rsplit(" ", 1)[0].rstrip(" -.(")
+                if head and head[-1].isdigit():
+                    f = _classify_number(text, head, start, start + len(head))
+            if f is not None:
+                yield f
 
 
 def _emails(text: str) -> Iterable[Finding]:
@@ -182,12 +244,16 @@ def _emails(text: str) -> Iterable[Finding]:
             yield Finding("pii", "EMAIL", local.start(), m.end(), 0.95)
 
 
-def _addresses(text: str) -> Iterable[Finding]:
-    """Street addresses, tried only where a number is followed by a capitalised word."""
+def _addresses(text: str, hints: np.ndarray) -> Iterable[Finding]:
+    """Street addresses, tried only where a number is followed by a capitalised word.
+
+    ``hints`` are those places (``[0-9][A-Za-z]? [A-Z]``); no two overlap, so they are exactly where
+    that pattern's ``finditer`` would stop.
+    """
     last_end = -1
-    for hint in _ADDRESS_HINT.finditer(text):
-        start = hint.start()
-        while start > 0 and text[start - 1].isdigit() and hint.start() - start < 5:
+    for hint in hints.tolist():
+        start = hint
+        while start > 0 and text[start - 1].isdigit() and hint - start < 5:
             start -= 1
         if start < last_end or not _starts_clean(text, start, "_"):
             continue
@@ -197,15 +263,22 @@ def _addresses(text: str) -> Iterable[Finding]:
             yield Finding("pii", "ADDRESS", m.start(), m.end(), 0.6)
 
 
-def _ips(text: str, v4_from: int) -> Iterable[Finding]:
-    for m in _IPV4.finditer(text, v4_from) if v4_from >= 0 else ():
-        if not _starts_clean(text, m.start(), "_."):
+def _ipv4(text: str, dots: np.ndarray) -> Iterable[Finding]:
+    """IPv4 matches, searched only in runs of digits and dots with three digit-dot-digit ``dots`` close together."""
+    done = 0
+    for seed in dots[:-2][dots[2:] - dots[:-2] <= 8].tolist():
+        if seed < done:
             continue
-        if all(int(p) < 256 for p in m.group().split(".")) and not _VERSION_CTX.search(
-            text, max(0, m.start() - 12), m.start()
-        ):
-            yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
-    for m in _ipv6_matches(text) if ":" in text else ():
+        done = _IPV4_RUN.match(text, seed).end()  # type: ignore[union-attr]
+        for m in _IPV4.finditer(text, run_start(text, seed, _IPV4_CHARS), min(len(text), done + 2)):
+            if not _starts_clean(text, m.start(), "_."):
+                continue
+            if all(int(p) < 256 for p in m.group().split(".")) and not _cue_before(_VERSION_CTX, text, m.start(), 12):
+                yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
+
+
+def _ipv6(text: str) -> Iterable[Finding]:
+    for m in _ipv6_matches(text):
         if not _starts_clean(text, m.start(), "_:."):
             continue
         try:
@@ -235,42 +308,62 @@ def _ipv6_matches(text: str) -> Iterable[re.Match[str]]:
             pos, tried = g + 1, g
 
 
-def find_pii(text: str, types: frozenset[str] | None = None, *, lowered: str | None = None) -> list[Finding]:
+def _ibans(text: str, starts: np.ndarray) -> Iterable[Finding]:
+    """``_IBAN.finditer`` tried only at ``starts``: where two capitals precede two digits (every IBAN's first four)."""
+    last_end = 0
+    for start in starts.tolist():
+        if start < last_end:
+            continue
+        m = _IBAN.match(text, start)
+        if m is not None:
+            last_end = m.end()
+            if _starts_clean(text, start, "_") and _iban_ok(m.group()):
+                yield Finding("pii", "IBAN", start, m.end(), 0.95)
+
+
+def _title_names(text: str, chars: CharClasses) -> Iterable[re.Match[str]]:
+    """``_TITLE_NAME.finditer``, tried only where a title's first two letters are."""
+    at = chars.positions(_TITLE_CAPITALS)
+    codes = chars.codes
+    last_end = 0
+    for start in at[_TITLE_PAIRS[codes[at], codes[at + 1]]].tolist():
+        if start >= last_end and (m := _TITLE_NAME.match(text, start)) is not None:
+            last_end = m.end()
+            yield m
+
+
+def find_pii(text: str, types: frozenset[str] | None = None, *, chars: CharClasses | None = None) -> list[Finding]:
     """All PII findings in ``text`` (original offsets), overlaps resolved by score then length.
 
-    ``lowered`` is ``text.lower()`` when the caller already has it (the engine shares it with secrets).
+    ``chars`` is ``CharClasses(text)`` when the caller already has it (the engine shares it with secrets).
     """
     out: list[Finding] = []
     if "@" in text:
         out.extend(_emails(text))
-    # most detectors need a minimum number of digits: deleting every other byte of the UTF-8 text counts
-    # them in one C pass (an ASCII digit is one byte, and no multi-byte character contains one)
-    digits = len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_DIGIT_BYTES))
-    # one search for the digit core of an IPv4 address or an IBAN: in most texts there is none
-    gate = _NUMERIC_GATE.search(text) if digits >= 4 else None
-    v4_from = gate.start() if gate is not None else -1
-    if v4_from >= 0 or ":" in text:
-        out.extend(_ips(text, v4_from))
-    if gate is not None and digits >= 8:
-        # every IBAN holds a gate match two characters after its start, so none starts before this
-        for m in _IBAN.finditer(text, max(0, gate.start() - 2)):
-            if _starts_clean(text, m.start(), "_") and _iban_ok(m.group()):
-                out.append(Finding("pii", "IBAN", m.start(), m.end(), 0.95))
-    # an address needs a street word: one search spares the number-by-number tries in most texts
-    addresses = list(_addresses(text)) if digits and _STREET_GATE.search(text) else []
+    if chars is None:
+        chars = CharClasses(text)
+    d = chars.digits
+    digits = len(d)
+    context = chars.kinds[d[:, None] + _CONTEXT] @ _CONTEXT_WEIGHTS if digits else None
+    if context is not None and digits >= 4:
+        out.extend(_ipv4(text, d[_IPV4_DOT[context]] + 1))
+    if ":" in text:
+        out.extend(_ipv6(text))
+    if context is not None and digits >= 8:
+        out.extend(_ibans(text, d[_IBAN_START[context]] - 2))
+    addresses = list(_addresses(text, d[_ADDRESS_HINT[context]])) if context is not None else []
     if digits >= 7:
-        out.extend(_numbers(text, [a.start for a in addresses]))
-    if lowered is None:
-        lowered = text.lower()
+        out.extend(_numbers(text, d, [a.start for a in addresses]))
     # dates and name introductions are looked for only just after their cue words
+    lowered = chars.lower
     for word in _DOB_WORDS if digits >= 2 else ():
         cue = lowered.find(word)
         while cue >= 0:
             for m in _DATE.finditer(text, cue, min(len(text), cue + 48)):
-                if _near(_DOB_CTX, text, m.start(), m.end(), before=40, after=0):
+                if _cue_before(_DOB_CTX, text, m.start(), 40):
                     out.append(Finding("pii", "DATE_OF_BIRTH", m.start(), m.end(), 0.8))
             cue = lowered.find(word, cue + 1)
-    for m in _TITLE_NAME.finditer(text):
+    for m in _title_names(text, chars):
         if _starts_clean(text, m.start(), "_") and m.group(1).split(" ", 1)[0] not in _NOT_NAMES:
             out.append(Finding("pii", "PERSON", m.start(1), m.end(1), 0.6))
     for word in _NAME_WORDS:

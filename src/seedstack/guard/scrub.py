@@ -111,11 +111,6 @@ def _pooled_pii(engine: GuardEngine, batch: list[str]) -> list[list[Finding] | N
 def _scan_group(batch: list[str], group: list[int], out: list[list[Finding] | None]) -> None:
     parts = [to_text(batch[k]) for k in group]
     pooled = _SEP.join(parts)
-    if "\u0130" in pooled:
-        # "İ" is the one character whose lower case is longer: it would shift later records' cue offsets
-        for k, part in zip(group, parts, strict=True):
-            out[k] = find_pii(part)
-        return
     starts: list[int] = []
     pos = 0
     for part in parts:

@@ -2,7 +2,8 @@
 assigned to key-like names.
 
 Each provider pattern has a literal needle (``"sk-"``, ``"AKIA"``…) checked with ``in`` first, so a
-prompt with no candidate costs a few substring searches, not a regex pass per provider.
+prompt with no candidate costs a few substring searches, not a regex pass per provider. Random-looking
+tokens are looked for only in the runs of token characters 16 or more long (``CharClasses.token_runs``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 import re
 from collections import Counter
 
+from .charclass import CharClasses, lower_same_length
 from .types import Finding, resolve_overlaps
 
 __all__ = ["SECRET_TYPES", "find_secrets", "shannon_entropy"]
@@ -70,15 +72,20 @@ _KEY_CUE = re.compile(
     r"(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|pwd|access[_-]?key|private[_-]?key|auth|"
     r"credential|client[_-]?secret|bearer)[\w.-]{0,24}[\"']?\s*(?:[:=]|=>|\bis\b)?\s*[\"']?$"
 )
-_KEYWORD_NEEDLES = ("key", "secret", "token", "pass", "pwd", "auth", "credential", "bearer")
+_KEYWORD_NEEDLES = tuple(n.encode() for n in ("key", "secret", "token", "pass", "pwd", "auth", "credential", "bearer"))
+_KELVIN = "\u212a"  # lower-cases to "k": the one non-ASCII character that can complete a keyword
 _ALL_NEEDLES = sorted({n for p in _PATTERNS for n in p[1]})
 # Needle checks are ~1 µs each on a 2 KB prompt, so rare ones hide behind a cheaper, commoner check:
 # "_" gates the underscore needles (prose rarely has one), "sk-" gates "sk-ant-", "://" the Slack webhook,
 # and the AWS/GCP "A…" prefixes are one regex pass with a literal first character.
-_NEEDLES = tuple(n for n in _ALL_NEEDLES if "_" not in n and n not in ("sk-ant-", "hooks.slack.com") and n[0] != "A")
-_UNDERSCORE_NEEDLES = tuple(n for n in _ALL_NEEDLES if "_" in n)
-_A_NEEDLES = re.compile("|".join(re.escape(n) for n in _ALL_NEEDLES if n[0] == "A"))
-_GATED = (("sk-", "sk-ant-"), ("://", "hooks.slack.com"))
+# needles are searched in ``CharClasses.raw`` (bytes: faster than a str holding wide characters)
+_NEEDLES = tuple(
+    n.encode() for n in _ALL_NEEDLES if "_" not in n and n not in ("sk-ant-", "hooks.slack.com") and n[0] != "A"
+)
+_UNDERSCORE_NEEDLES = tuple(n.encode() for n in _ALL_NEEDLES if "_" in n)
+_A_NEEDLES = re.compile("|".join(re.escape(n) for n in _ALL_NEEDLES if n[0] == "A").encode())
+_GATED = ((b"sk-", b"sk-ant-"), (b"://", b"hooks.slack.com"))
+_PATTERN_NEEDLES = tuple(frozenset(n.encode() for n in p[1]) for p in _PATTERNS)
 SECRET_TYPES = (*(p[0] for p in _PATTERNS), "HIGH_ENTROPY_TOKEN")
 
 
@@ -91,36 +98,54 @@ def shannon_entropy(s: str) -> float:
 def _looks_random(tok: str, min_entropy: float) -> bool:
     if tok.isalpha() and (tok.islower() or tok.isupper()):
         return False
-    classes = sum((any(c.islower() for c in tok), any(c.isupper() for c in tok), any(c.isdigit() for c in tok)))
+    if tok.isascii():
+        # in ASCII a lower-case letter is what upper() changes, and the reverse: three C-level passes
+        classes = (tok != tok.upper()) + (tok != tok.lower()) + any(map(tok.__contains__, "0123456789"))
+    else:
+        classes = sum((any(c.islower() for c in tok), any(c.isupper() for c in tok), any(c.isdigit() for c in tok)))
     return classes >= 2 and shannon_entropy(tok) >= min_entropy
 
 
-def find_secrets(text: str, *, min_entropy: float = 3.5, lowered: str | None = None) -> list[Finding]:
+def _has_keyword(text: str, chars: CharClasses) -> bool:
+    if _KELVIN in text:
+        lowered = text.lower()
+        return any(n.decode() in lowered for n in _KEYWORD_NEEDLES)
+    return any(map(chars.lower.__contains__, _KEYWORD_NEEDLES))
+
+
+def _key_cue_before(text: str, start: int) -> bool:
+    """A key-like name in the 48 characters before ``start`` (lower-cased, one character in front for ``\\b``)."""
+    lo = max(0, start - 48)
+    return _KEY_CUE.search(lower_same_length(text[lo - 1 if lo else 0 : start]), 1 if lo else 0) is not None
+
+
+def find_secrets(text: str, *, min_entropy: float = 3.5, chars: CharClasses | None = None) -> list[Finding]:
     """Every credential-like span, with the secret itself as the span (so redaction keeps the name).
 
-    ``lowered`` is ``text.lower()`` when the caller already has it (the engine shares it with PII).
+    ``chars`` is ``CharClasses(text)`` when the caller already has it (the engine shares it with PII).
     """
     out: list[Finding] = []
+    if chars is None:
+        chars = CharClasses(text)
+    raw = chars.raw
     # ~25 C-level substring searches are cheaper than one regex alternation pass over the text
-    present = set(filter(text.__contains__, _NEEDLES))
-    if "_" in text:
-        present.update(filter(text.__contains__, _UNDERSCORE_NEEDLES))
+    present = set(filter(raw.__contains__, _NEEDLES))
+    if b"_" in raw:
+        present.update(filter(raw.__contains__, _UNDERSCORE_NEEDLES))
     for gate, needle in _GATED:
-        if gate in present and needle in text:
+        if gate in present and needle in raw:
             present.add(needle)
-    present.update(_A_NEEDLES.findall(text))
-    for typ, needles, rx, group, score in _PATTERNS:
+    present.update(_A_NEEDLES.findall(raw))
+    for (typ, _, rx, group, score), needles in zip(_PATTERNS, _PATTERN_NEEDLES, strict=True):
         if present.isdisjoint(needles):
             continue
         for m in rx.finditer(text):
             out.append(Finding("secrets", typ, m.start(group), m.end(group), score))
-    if lowered is None:
-        lowered = text.lower()
-    if any(map(lowered.__contains__, _KEYWORD_NEEDLES)):
-        # random-looking long tokens are rare, so find them first and only then look for a key word
-        for m in _LONG_TOKEN.finditer(text):
-            if not _looks_random(m.group(), min_entropy):
-                continue
-            if _KEY_CUE.search(lowered, max(0, m.start() - 48), m.start()):
-                out.append(Finding("secrets", "HIGH_ENTROPY_TOKEN", m.start(), m.end(), 0.7))
+    if _has_keyword(text, chars):
+        # random-looking long tokens are rare, so find them first and only then look for a key word;
+        # a token is made of token characters (plus "=" padding), so each lies in one run of them
+        for start, end in chars.token_runs(16):
+            for m in _LONG_TOKEN.finditer(text, start, min(len(text), end + 2)):
+                if _key_cue_before(text, m.start()) and _looks_random(m.group(), min_entropy):
+                    out.append(Finding("secrets", "HIGH_ENTROPY_TOKEN", m.start(), m.end(), 0.7))
     return resolve_overlaps(out)
