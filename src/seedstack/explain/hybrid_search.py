@@ -1,7 +1,8 @@
 """Find a request from a complaint: keyword + semantic search over sampled payloads, with filters.
 
 Keyword hits come from FTS5 (SQLite) or a tsvector GIN index (PostgreSQL), ranked by BM25 /
-ts_rank; semantic hits from a cosine scan of the int8 vectors that pass the metadata filter.
+ts_rank; semantic hits from pgvector's HNSW index where the PostgreSQL server has pgvector
+(``vector_index.py``), else from a numpy scan of the int8 vectors that pass the metadata filter.
 The two rankings are fused by reciprocal rank (RRF), which needs no score calibration between
 engines, so the same query ranks the same way on both stores.
 
@@ -24,6 +25,7 @@ from .embed import Embedder, HashedNgramEmbedder, dequantize, tokens
 from .filters import SearchFilters
 from .payload import Decryptor, load_payloads, payload_texts
 from .stopwords import STOPWORDS
+from .vector_index import PGVECTOR_DIM, nearest_ids, pgvector_enabled
 
 __all__ = ["SearchHit", "search"]
 
@@ -78,6 +80,8 @@ def _keyword_ids(store: Store, words: list[str], where: str, params: list[Any], 
 
 
 def _semantic_ids(store: Store, qvec: np.ndarray, where: str, params: list[Any], pool: int, max_scan: int) -> list[str]:
+    if qvec.shape[0] == PGVECTOR_DIM and pgvector_enabled(store):
+        return nearest_ids(store, qvec, where, params, pool, max_scan)
     rows = store.query(
         f"SELECT d.request_id, d.vec FROM obs_docs d WHERE {where} AND d.vec IS NOT NULL ORDER BY d.ts DESC LIMIT ?",
         [*params, max_scan],
@@ -88,7 +92,7 @@ def _semantic_ids(store: Store, qvec: np.ndarray, where: str, params: list[Any],
         return []
     mat = dequantize((r[1] for r in rows), dim)
     sims = mat @ qvec
-    top = np.argsort(-sims)[:pool]
+    top = np.argsort(-sims, kind="stable")[:pool]  # rows are newest first: so are equal vectors
     return [rows[i][0] for i in top if sims[i] > 0.0]
 
 

@@ -34,6 +34,7 @@ class Store(ABC):
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._columns: dict[tuple[str, str], bool] = {}
 
     # --- primitives every backend implements -------------------------------------------------
     @abstractmethod
@@ -70,6 +71,19 @@ class Store(ABC):
     @abstractmethod
     def _query_with_columns(self, sql: str, params: Params) -> list[dict[str, Any]]: ...
 
+    def has_column(self, table: str, column: str) -> bool:
+        """Whether ``table.column`` exists. Some migrations add a column only where the database
+        supports it (pgvector), so services ask once per store; the answer is cached until the
+        next ``migrate``."""
+        key = (table, column)
+        if key not in self._columns:
+            self._columns[key] = self._column_exists(table, column)
+        return self._columns[key]
+
+    def _column_exists(self, table: str, column: str) -> bool:
+        """Backends answer from their catalog; one that cannot says no, so optional features stay off."""
+        return False
+
     async def aquery(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         return await asyncio.to_thread(self.query, sql, params)
 
@@ -99,6 +113,7 @@ class Store(ABC):
                 applied.append(migration.name)
             return applied
 
+        self._columns.clear()
         return self.transaction(run)
 
     def _lock_migrations(self, tx: Tx) -> None:

@@ -93,6 +93,15 @@ class PostgresStore(Store):
         except self._errors as exc:
             raise StoreError(f"PostgreSQL read failed: {exc}") from None
 
+    def _column_exists(self, table: str, column: str) -> bool:
+        return bool(
+            self.query(
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?",
+                (table, column),
+            )
+        )
+
     def _lock_migrations(self, tx: Tx) -> None:
         tx.query("SELECT pg_advisory_xact_lock(727274)")
 

@@ -134,6 +134,9 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite read failed: {exc}") from None
 
+    def _column_exists(self, table: str, column: str) -> bool:
+        return bool(self.query("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, column)))
+
     def ping(self) -> None:
         self.query("SELECT 1")
 
