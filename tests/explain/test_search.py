@@ -6,7 +6,14 @@ from seedstack.errors import InvalidRequestError
 from seedstack.explain import SearchFilters, index_payloads, parse_since, search, sync_index
 from seedstack.explain.demo import insert_records
 
+from .conftest import SEARCH_STORES
 from .obs_records import COMPLAINT_ID, NOW, chat_payload, make_record
+
+
+@pytest.fixture(params=list(SEARCH_STORES))
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The search contract runs on SQLite, PostgreSQL 15 (numpy scan) and PostgreSQL 16 with pgvector."""
+    return str(request.getfixturevalue(SEARCH_STORES[request.param]))
 
 
 def test_complaint_text_and_customer_find_the_answer_first(filled):
