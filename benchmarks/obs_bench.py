@@ -10,6 +10,10 @@ separately as ``cold_ms``). The dashboard is timed as a full HTTP render of ``/u
 Jinja) through an in-process ASGI client. Payloads encrypted at rest (obs_generate.py --encrypt) are
 read with the settings' data keyring, as the CLI does.
 
+On PostgreSQL with pgvector (migration m0203), ``search_pgvector_vs_numpy`` times each search
+case with the semantic part ranked in SQL (HNSW) and with the numpy scan of the same rows,
+alternating the two engines run by run, and the semantic part alone; it reports the top-10 overlap.
+
 ``--cold N`` is what a user sees: N fresh processes each run ``seedstack why ID`` end to end
 (interpreter start, imports, settings, store, queries, rich rendering), against fresh processes
 that only start Python, and run ``seedstack version``. ``first_call`` is a fresh process timing
@@ -38,6 +42,8 @@ from typing import Any
 import seedstack
 from seedstack.config import load_settings
 from seedstack.explain import SearchFilters, explain_request, search, sync_index
+from seedstack.explain import hybrid_search as hybrid_search_module
+from seedstack.explain.embed import HashedNgramEmbedder
 from seedstack.explain.payload import Decryptor, keyring_decryptor
 from seedstack.explain.rollup import refresh_rollups
 from seedstack.store import open_store
@@ -66,6 +72,63 @@ def timed(fn: Callable[[], Any], repeat: int) -> dict[str, Any]:
 def _search(store: Any, q: str, f: SearchFilters, decrypt: Decryptor) -> list[str]:
     sync_index(store, decrypt=decrypt)  # what `seedstack search` does first: catch up on unindexed payloads
     return [h.request_id for h in search(store, q, f, limit=10, decrypt=decrypt)]
+
+
+def _engine(name: str) -> None:
+    """Pick the semantic engine search uses: 'pgvector' (the store's own answer) or 'numpy'."""
+    from seedstack.explain.vector_index import pgvector_enabled
+
+    hybrid_search_module.pgvector_enabled = pgvector_enabled if name == "pgvector" else (lambda _store: False)
+
+
+def _paired(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, dict[str, Any]]:
+    """Median ms of each engine's ``fn``, the engines alternating run by run (one warm-up each)."""
+    runs: dict[str, list[float]] = {name: [] for name in fns}
+    results: dict[str, Any] = {}
+    for i in range(repeat + 1):
+        for name, fn in fns.items():
+            _engine(name)
+            t = time.perf_counter()
+            results[name] = fn()
+            if i:
+                runs[name].append((time.perf_counter() - t) * 1000)
+    _engine("pgvector")
+    return {
+        name: {"median_ms": round(statistics.median(r), 1), "max_ms": round(max(r), 1), "result": results[name]}
+        for name, r in runs.items()
+    }
+
+
+def pgvector_vs_numpy(store: Any, cases: dict[str, tuple[str, SearchFilters]], repeat: int, decrypt: Decryptor) -> Any:
+    out: dict[str, Any] = {}
+    both = ("pgvector", "numpy")
+    for name, (q, f) in cases.items():
+        full = _paired({e: lambda q=q, f=f: _search(store, q, f, decrypt) for e in both}, repeat)
+        where, params = f.where("d.")
+        qvec = HashedNgramEmbedder().embed([q])[0]
+        semantic = _paired(
+            {
+                e: lambda w=where, p=params, v=qvec: hybrid_search_module._semantic_ids(store, v, w, p, 200, 100_000)
+                for e in both
+            },
+            repeat,
+        )
+        ids = {e: full[e].pop("result") for e in both}
+        sem = {e: semantic[e].pop("result") for e in both}
+        out[name] = {
+            "search_ms": {e: full[e] for e in both},
+            "semantic_only_ms": {e: semantic[e] for e in both},
+            "search_ratio_pgvector_vs_numpy": round(full["pgvector"]["median_ms"] / full["numpy"]["median_ms"], 2),
+            "semantic_ratio_pgvector_vs_numpy": round(
+                semantic["pgvector"]["median_ms"] / semantic["numpy"]["median_ms"], 3
+            ),
+            "planted_rank": {e: ids[e].index(PLANTED_ID) + 1 if PLANTED_ID in ids[e] else None for e in both},
+            "top10_same_order": ids["pgvector"] == ids["numpy"],
+            "top10_overlap": len(set(ids["pgvector"]) & set(ids["numpy"])),
+            "semantic_top200_overlap": len(set(sem["pgvector"]) & set(sem["numpy"])),
+            "semantic_sizes": {e: len(sem[e]) for e in both},
+        }
+    return out
 
 
 _CLI = "import sys; from seedstack.cli.main import main; sys.argv[0] = 'seedstack'; main()"
@@ -171,6 +234,7 @@ def main() -> None:
     ap.add_argument("--no-compile", action="store_true", help="cold runs without byte-compiling first")
     ap.add_argument("--skip-warm", action="store_true", help="only the --cold measurements")
     ap.add_argument("--baseline-src", help="also time cold `why` with this older checkout's src/ first on sys.path")
+    ap.add_argument("--search-only", action="store_true", help="stop after the search measurements")
     args = ap.parse_args()
     settings = load_settings(store=args.store)
     decrypt = keyring_decryptor(settings)
@@ -224,6 +288,16 @@ def main() -> None:
             "baseline_count_candidates_ms": base["median_ms"],
             "ratio_vs_baseline": round(r["median_ms"] / max(base["median_ms"], 0.01), 1),
         }
+
+    from seedstack.explain.vector_index import pgvector_enabled
+
+    out["pgvector"] = pgvector_enabled(store)
+    if out["pgvector"]:
+        out["search_pgvector_vs_numpy"] = pgvector_vs_numpy(store, cases, args.repeat, decrypt)
+        if args.search_only:
+            store.close()
+            print(json.dumps(out, indent=2))
+            return
 
     sampled = [r[0] for r in store.query("SELECT request_id FROM payloads ORDER BY ts DESC LIMIT 20")]
     unsampled = [r[0] for r in store.query("SELECT id FROM requests WHERE payload_kept = 0 ORDER BY ts DESC LIMIT 20")]
