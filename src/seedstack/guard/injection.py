@@ -14,7 +14,6 @@ import math
 from importlib import resources
 from itertools import repeat
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -26,6 +25,7 @@ __all__ = ["CHANNELS", "EDGE", "InjectionModel"]
 CHANNELS = ("user", "document")
 EDGE = 32
 _CHUNK_CACHE_MAX = 200_000  # distinct chunks remembered (a few tens of MB at most), then forgotten
+_LONG_WORD = 24  # a smuggled base64/hex run is one whitespace-free word at least this long
 
 
 class _ChannelWeights:
@@ -63,13 +63,21 @@ class InjectionModel:
         # bigram keys id1 * n_ids + id2 fit in int32 for any vocabulary under 46k tokens: half the
         # memory of int64, so the binary search stays in cache and no id array needs widening
         self._id_dtype = np.int32 if self._n_ids * self._n_ids < 2**31 else np.int64
-        self._bigram_keys = bigram_keys.astype(self._id_dtype)
-        self._channels = channels
+        # a last key above every real one, so a binary search always lands on a valid index
+        self._bigram_keys = np.append(bigram_keys.astype(self._id_dtype), np.iinfo(self._id_dtype).max)
+        self._channels = {
+            ch: _ChannelWeights(
+                cw.unigram_weights, np.append(cw.bigram_weights, cw.unk_bigram), cw.unk_bigram, cw.bias, cw.threshold
+            )
+            for ch, cw in channels.items()
+        }
         self.meta = meta
         # whitespace chunk -> its token ids; most chunks of a prompt are common words, so
         # a prompt becomes one C-level split and one C-level dict pass instead of a regex per token
-        # (ids packed as int32 bytes: one C-level join then builds the whole id array)
+        # (ids packed as int32 bytes: one C-level join then builds the whole id array). Chunks of
+        # _LONG_WORD+ characters are kept apart, so a lookup miss is what tells that a prompt has one.
         self._chunk_ids: dict[str, bytes] = {}
+        self._long_chunk_ids: dict[str, bytes] = {}
         # a short injection padded with benign text is diluted in the whole-prompt average; the first
         # and last EDGE tokens are scored on their own too, against a stricter threshold (an offset)
         offset = meta.get("edge_offset")
@@ -123,11 +131,15 @@ class InjectionModel:
         """Highest window logit of the normalized text and of any base64/hex payload decoded from it."""
         norm = normalize(text)
         words = norm.split()  # shared by the tokenizer and the smuggled-payload search
-        best = self._logit_normalized(norm, channel, words)
+        if channel == "document":
+            best = self._logit_normalized(norm, channel, words)
+            long_words = [w for w in words if len(w) >= _LONG_WORD] if max(map(len, words), default=0) >= 24 else []
+        else:
+            ids, long_words = self._chunk_token_ids(words)
+            best = self._logit_ids(ids, channel)
         # a smuggled run is one whitespace-free word of 24+ characters
-        if len(norm) >= 24 and max(map(len, words), default=0) >= 24:
-            for decoded in decode_smuggled(norm, words):
-                best = max(best, self._logit_normalized(normalize(decoded), channel))
+        for decoded in decode_smuggled(norm, long_words) if long_words else ():
+            best = max(best, self._logit_normalized(normalize(decoded), channel))
         return best
 
     def score(self, text: str, channel: str = "user") -> float:
@@ -141,49 +153,77 @@ class InjectionModel:
         as written and lower-cased only on a miss (lower-casing never creates or removes whitespace,
         so the chunks are those of the lower-cased text).
         """
-        if chunks is None:
-            chunks = norm.split()
+        return self._chunk_token_ids(norm.split() if chunks is None else chunks)[0]
+
+    def _chunk_token_ids(self, chunks: list[str]) -> tuple[np.ndarray, list[str]]:
+        """Token ids of the chunks, and the chunks of ``_LONG_WORD``+ characters (in order)."""
         cache = self._chunk_ids
         parts: list[bytes | None] = list(map(cache.get, chunks))
+        long_words: list[str] = []
         if None in parts:
             if len(cache) > _CHUNK_CACHE_MAX:
                 cache.clear()
-            get = self._token_ids.get
-            for k, p in enumerate(parts):
+            if len(self._long_chunk_ids) > _CHUNK_CACHE_MAX // 16:
+                self._long_chunk_ids.clear()
+            k = parts.index(None)
+            while True:  # visit the misses only (a C-level search for the next one)
+                chunk = chunks[k]
+                table = cache
+                if len(chunk) >= _LONG_WORD:
+                    long_words.append(chunk)
+                    table = self._long_chunk_ids
+                p = table.get(chunk)
                 if p is None:
-                    toks = chunk_tokens(chunks[k].lower())
-                    p = np.array([get(t, 0) for t in toks], dtype=np.int32).tobytes()
-                    cache[chunks[k]] = parts[k] = p
+                    p = table[chunk] = self._chunk_bytes(chunk)
+                parts[k] = p
+                try:
+                    k = parts.index(None, k + 1)
+                except ValueError:
+                    break
         ids = np.frombuffer(b"".join(parts), dtype=np.int32)  # type: ignore[arg-type]
-        return ids if self._id_dtype is np.int32 else ids.astype(np.int64)
+        return (ids if self._id_dtype is np.int32 else ids.astype(np.int64)), long_words
 
-    def _logit_normalized(self, norm: str, channel: str, chunks: list[str] | None = None) -> float:
+    def _chunk_bytes(self, chunk: str) -> bytes:
+        get = self._token_ids.get
+        return np.array([get(t, 0) for t in chunk_tokens(chunk.lower())], dtype=np.int32).tobytes()
+
+    def _contributions(self, ids: np.ndarray, cw: _ChannelWeights) -> np.ndarray:
+        """Each token's unigram weight plus the weight of the bigram it starts."""
+        contrib = cw.unigram_weights[ids]
+        if len(ids) > 1:
+            keys = ids[:-1] * self._n_ids
+            keys += ids[1:]
+            pos = self._bigram_keys.searchsorted(keys)
+            contrib[:-1] += np.where(self._bigram_keys[pos] == keys, cw.bigram_weights[pos], cw.unk_bigram)
+        return contrib
+
+    def _logit_ids(self, ids: np.ndarray, channel: str) -> float:
+        """The logit of a user-channel prompt: the whole prompt, or its first or last EDGE tokens."""
         cw = self._channels[_channel(channel)]
-        ids: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
-        if channel == "document":
-            toks, line_ends = document_tokens(norm)
-            n = len(toks)
-            ids = np.fromiter(map(self._token_ids.get, toks, repeat(0)), dtype=self._id_dtype, count=n)
-            bounds = spans(toks, channel, line_ends)
-        else:
-            ids = self.token_ids(norm, chunks)
-            n = len(ids)
-            bounds = [(0, n)]
+        n = len(ids)
         if n == 0:
             return cw.bias
-        contrib = cw.unigram_weights[ids]
-        if n > 1:
-            keys = ids[:-1] * self._n_ids + ids[1:]
-            pos = np.searchsorted(self._bigram_keys, keys)
-            np.minimum(pos, self._bigram_keys.size - 1, out=pos)
-            hit = self._bigram_keys[pos] == keys
-            contrib[:-1] += np.where(hit, cw.bigram_weights[pos], cw.unk_bigram)
+        contrib = self._contributions(ids, cw)
+        whole = cw.bias + float(contrib.sum()) / math.sqrt(max(n, MIN_NORM))
+        if self._edge_offset is None or n <= EDGE:
+            return whole
+        edges = max(float(contrib[:EDGE].sum()), float(contrib[-EDGE:].sum())) / math.sqrt(EDGE)
+        return max(whole, cw.bias + edges - self._edge_offset)
+
+    def _logit_normalized(self, norm: str, channel: str, chunks: list[str] | None = None) -> float:
+        if channel != "document":
+            return self._logit_ids(self.token_ids(norm, chunks), channel)
+        cw = self._channels["document"]
+        toks, line_ends = document_tokens(norm)
+        n = len(toks)
+        if n == 0:
+            return cw.bias
+        contrib = self._contributions(
+            np.fromiter(map(self._token_ids.get, toks, repeat(0)), dtype=self._id_dtype, count=n), cw
+        )
+        bounds = spans(toks, channel, line_ends)
         if len(bounds) == 1:
-            whole = cw.bias + float(contrib.sum()) / math.sqrt(max(n, MIN_NORM))
-            if channel == "document" or self._edge_offset is None or n <= EDGE:
-                return whole
-            edges = max(float(contrib[:EDGE].sum()), float(contrib[-EDGE:].sum())) / math.sqrt(EDGE)
-            return max(whole, cw.bias + edges - self._edge_offset)
+            return cw.bias + float(contrib.sum()) / math.sqrt(max(n, MIN_NORM))
         csum = np.concatenate(([0.0], np.cumsum(contrib)))
         b = np.array(bounds)
         lengths = b[:, 1] - b[:, 0]
