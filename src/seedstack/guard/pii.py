@@ -99,6 +99,8 @@ _ADDRESS_HINT = _context_table(
         ((a1 == SPACE) & (a2 == UPPER)) | (((a1 == UPPER) | (a1 == LOWER)) & (a2 == SPACE) & (a3 == UPPER))
     )
 )
+# whole-text forms of the candidate searches, for short texts (``CharClasses.small``)
+_ADDRESS_HINTS = re.compile(r"[0-9][A-Za-z]? [A-Z]")
 _IPV6_GATE = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _NOT_DIGITS = str.maketrans("", "", "+()-. ")
 _LUHN_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")  # 2d, or 2d - 9 when that is two digits
@@ -194,14 +196,41 @@ def _starts_clean(text: str, start: int, forbidden: str) -> bool:
     return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in forbidden)
 
 
-def _numbers(text: str, digits: np.ndarray, address_starts: list[int]) -> Iterable[Finding]:
+def _numbers(text: str, digits: np.ndarray | None, address_starts: list[int]) -> Iterable[Finding]:
     """``_NUMBER`` matches, tried only in the runs of number characters that can hold a finding.
 
     Every finding holds 7 digits within 26 characters, so only runs with such a cluster are searched,
     each from its start, as ``finditer`` over the whole text would enter it (a match never spans two
     runs, and the look-ahead reads at most two characters past a run). Runs close together are
     searched in one call, the text between them included (a match there has too few digits to matter).
+    ``digits`` None: search the whole text.
     """
+    for m in _number_matches(text, digits):
+        start, end = m.start(), m.end()
+        if start and text[start - 1] == "(":
+            start -= 1
+        if start and text[start - 1] == "+":
+            start -= 1
+        if not _starts_clean(text, start, "_+/.:-"):
+            continue
+        s = text[start:end]
+        k = bisect_right(address_starts, start)
+        if k < len(address_starts) and address_starts[k] < end:
+            continue  # "17031 2202 Rissik St": a house number, not a phone
+        f = _classify_number(text, s, start, end)
+        if f is None and " " in s and not _FOUR_GROUPS.fullmatch(s):
+            # two numbers that happen to be one space apart: try the longest leading part alone
+            head = s.rsplit(" ", 1)[0].rstrip(" -.(")
+            if head and head[-1].isdigit():
+                f = _classify_number(text, head, start, start + len(head))
+        if f is not None:
+            yield f
+
+
+def _number_matches(text: str, digits: np.ndarray | None) -> Iterable[re.Match[str]]:
+    if digits is None:
+        yield from _NUMBER.finditer(text)
+        return
     if len(digits) < 7:
         return
     seeds = digits[:-6][digits[6:] - digits[:-6] <= 25].tolist()
@@ -214,26 +243,7 @@ def _numbers(text: str, digits: np.ndarray, address_starts: list[int]) -> Iterab
             if seeds[i] >= region_end:
                 region_end = _NUMBER_RUN.match(text, seeds[i]).end()  # type: ignore[union-attr]
             i += 1
-        for m in _NUMBER.finditer(text, region_start, min(len(text), region_end + 2)):
-            start, end = m.start(), m.end()
-            if start and text[start - 1] == "(":
-                start -= 1
-            if start and text[start - 1] == "+":
-                start -= 1
-            if not _starts_clean(text, start, "_+/.:-"):
-                continue
-            s = text[start:end]
-            k = bisect_right(address_starts, start)
-            if k < len(address_starts) and address_starts[k] < end:
-                continue  # "17031 2202 Rissik St": a house number, not a phone
-            f = _classify_number(text, s, start, end)
-            if f is None and " " in s and not _FOUR_GROUPS.fullmatch(s):
-                # two numbers that happen to be one space apart: try the longest leading part alone
-                head = s.rsplit(" ", 1)[0].rstrip(" -.(")
-                if head and head[-1].isdigit():
-                    f = _classify_number(text, head, start, start + len(head))
-            if f is not None:
-                yield f
+        yield from _NUMBER.finditer(text, region_start, min(len(text), region_end + 2))
 
 
 def _emails(text: str) -> Iterable[Finding]:
@@ -244,14 +254,14 @@ def _emails(text: str) -> Iterable[Finding]:
             yield Finding("pii", "EMAIL", local.start(), m.end(), 0.95)
 
 
-def _addresses(text: str, hints: np.ndarray) -> Iterable[Finding]:
+def _addresses(text: str, hints: np.ndarray | None) -> Iterable[Finding]:
     """Street addresses, tried only where a number is followed by a capitalised word.
 
-    ``hints`` are those places (``[0-9][A-Za-z]? [A-Z]``); no two overlap, so they are exactly where
-    that pattern's ``finditer`` would stop.
+    ``hints`` are those places (``[0-9][A-Za-z]? [A-Z]``; None: find them with the regex); no two
+    overlap, so they are exactly where that pattern's ``finditer`` would stop.
     """
     last_end = -1
-    for hint in hints.tolist():
+    for hint in hints.tolist() if hints is not None else [m.start() for m in _ADDRESS_HINTS.finditer(text)]:
         start = hint
         while start > 0 and text[start - 1].isdigit() and hint - start < 5:
             start -= 1
@@ -263,18 +273,26 @@ def _addresses(text: str, hints: np.ndarray) -> Iterable[Finding]:
             yield Finding("pii", "ADDRESS", m.start(), m.end(), 0.6)
 
 
-def _ipv4(text: str, dots: np.ndarray) -> Iterable[Finding]:
-    """IPv4 matches, searched only in runs of digits and dots with three digit-dot-digit ``dots`` close together."""
+def _ipv4(text: str, dots: np.ndarray | None) -> Iterable[Finding]:
+    for m in _ipv4_matches(text, dots):
+        if not _starts_clean(text, m.start(), "_."):
+            continue
+        if all(int(p) < 256 for p in m.group().split(".")) and not _cue_before(_VERSION_CTX, text, m.start(), 12):
+            yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
+
+
+def _ipv4_matches(text: str, dots: np.ndarray | None) -> Iterable[re.Match[str]]:
+    """IPv4 matches, searched only in runs of digits and dots with three digit-dot-digit ``dots`` close
+    together (None: the whole text)."""
+    if dots is None:
+        yield from _IPV4.finditer(text)
+        return
     done = 0
     for seed in dots[:-2][dots[2:] - dots[:-2] <= 8].tolist():
         if seed < done:
             continue
         done = _IPV4_RUN.match(text, seed).end()  # type: ignore[union-attr]
-        for m in _IPV4.finditer(text, run_start(text, seed, _IPV4_CHARS), min(len(text), done + 2)):
-            if not _starts_clean(text, m.start(), "_."):
-                continue
-            if all(int(p) < 256 for p in m.group().split(".")) and not _cue_before(_VERSION_CTX, text, m.start(), 12):
-                yield Finding("pii", "IP_ADDRESS", m.start(), m.end(), 0.85)
+        yield from _IPV4.finditer(text, run_start(text, seed, _IPV4_CHARS), min(len(text), done + 2))
 
 
 def _ipv6(text: str) -> Iterable[Finding]:
@@ -308,8 +326,18 @@ def _ipv6_matches(text: str) -> Iterable[re.Match[str]]:
             pos, tried = g + 1, g
 
 
-def _ibans(text: str, starts: np.ndarray) -> Iterable[Finding]:
-    """``_IBAN.finditer`` tried only at ``starts``: where two capitals precede two digits (every IBAN's first four)."""
+def _ibans(text: str, starts: np.ndarray | None) -> Iterable[Finding]:
+    for m in _iban_matches(text, starts):
+        if _starts_clean(text, m.start(), "_") and _iban_ok(m.group()):
+            yield Finding("pii", "IBAN", m.start(), m.end(), 0.95)
+
+
+def _iban_matches(text: str, starts: np.ndarray | None) -> Iterable[re.Match[str]]:
+    """``_IBAN.finditer`` tried only at ``starts``: where two capitals precede two digits (every IBAN's
+    first four; None: the whole text)."""
+    if starts is None:
+        yield from _IBAN.finditer(text)
+        return
     last_end = 0
     for start in starts.tolist():
         if start < last_end:
@@ -317,12 +345,14 @@ def _ibans(text: str, starts: np.ndarray) -> Iterable[Finding]:
         m = _IBAN.match(text, start)
         if m is not None:
             last_end = m.end()
-            if _starts_clean(text, start, "_") and _iban_ok(m.group()):
-                yield Finding("pii", "IBAN", start, m.end(), 0.95)
+            yield m
 
 
 def _title_names(text: str, chars: CharClasses) -> Iterable[re.Match[str]]:
     """``_TITLE_NAME.finditer``, tried only where a title's first two letters are."""
+    if chars.small:
+        yield from _TITLE_NAME.finditer(text)
+        return
     at = chars.positions(_TITLE_CAPITALS)
     codes = chars.codes
     last_end = 0
@@ -342,16 +372,18 @@ def find_pii(text: str, types: frozenset[str] | None = None, *, chars: CharClass
         out.extend(_emails(text))
     if chars is None:
         chars = CharClasses(text)
-    d = chars.digits
-    digits = len(d)
-    context = chars.kinds[d[:, None] + _CONTEXT] @ _CONTEXT_WEIGHTS if digits else None
-    if context is not None and digits >= 4:
-        out.extend(_ipv4(text, d[_IPV4_DOT[context]] + 1))
+    digits = chars.digit_count
+    d = context = None  # a short text: each pattern runs over all of it
+    if digits and not chars.small:
+        d = chars.digits
+        context = chars.kinds[d[:, None] + _CONTEXT] @ _CONTEXT_WEIGHTS
+    if digits >= 4:
+        out.extend(_ipv4(text, None if d is None else d[_IPV4_DOT[context]] + 1))
     if ":" in text:
         out.extend(_ipv6(text))
-    if context is not None and digits >= 8:
-        out.extend(_ibans(text, d[_IBAN_START[context]] - 2))
-    addresses = list(_addresses(text, d[_ADDRESS_HINT[context]])) if context is not None else []
+    if digits >= 8:
+        out.extend(_ibans(text, None if d is None else d[_IBAN_START[context]] - 2))
+    addresses = list(_addresses(text, None if d is None else d[_ADDRESS_HINT[context]])) if digits else []
     if digits >= 7:
         out.extend(_numbers(text, d, [a.start for a in addresses]))
     # dates and name introductions are looked for only just after their cue words

@@ -144,7 +144,8 @@ def find_secrets(text: str, *, min_entropy: float = 3.5, chars: CharClasses | No
     if _has_keyword(text, chars):
         # random-looking long tokens are rare, so find them first and only then look for a key word;
         # a token is made of token characters (plus "=" padding), so each lies in one run of them
-        for start, end in chars.token_runs(16):
+        runs = [(0, len(text))] if chars.small else chars.token_runs(16)
+        for start, end in runs:
             for m in _LONG_TOKEN.finditer(text, start, min(len(text), end + 2)):
                 if _key_cue_before(text, m.start()) and _looks_random(m.group(), min_entropy):
                     out.append(Finding("secrets", "HIGH_ENTROPY_TOKEN", m.start(), m.end(), 0.7))
