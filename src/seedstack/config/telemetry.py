@@ -21,7 +21,7 @@ class TelemetryConfig(BaseModel):
         default_factory=lambda: list(_KEEP)
     )
     audit: bool = Field(False, description="keep 100% of payloads (regulated industries)")
-    flush_interval_ms: int = Field(200, ge=10, le=60_000, description="recorder batch interval")
+    flush_interval_ms: int = Field(50, ge=10, le=60_000, description="recorder batch interval")
     batch_size: int = Field(5000, ge=1)
     backlog_high_water: int = Field(
         10_000,

@@ -18,6 +18,9 @@ Shutdown and crashes:
 - the child ignores SIGINT/SIGTERM, so a Ctrl-C or a group-wide SIGTERM cannot cut a drain short;
   it exits when its input closes.
 - if the child dies, the next hand-off starts a new one (what the dead one held is logged as lost).
+
+The child runs at the idle scheduling class (``SCHED_IDLE``) and the default flush interval is short
+(50 ms), so its work comes in small pieces that never delay a request's process on a shared core.
 """
 
 from __future__ import annotations
@@ -215,10 +218,26 @@ def _read_exact(src: IO[bytes], n: int) -> bytes | None:
     return data
 
 
+def _background_priority() -> None:
+    """Run as SCHED_IDLE where the OS has it: a request's process that wakes up on this core takes it
+    at once instead of waiting out the scheduler's wake-up granularity behind a write burst (that wait
+    was the gateway's p99). The writer still gets every idle cycle, and when it cannot keep up the pipe
+    fills and the gateway yields (``telemetry.backlog_high_water``)."""
+    setter = getattr(os, "sched_setscheduler", None)
+    policy = getattr(os, "SCHED_IDLE", None)
+    if setter is None or policy is None:
+        return
+    try:
+        setter(0, policy, os.sched_param(0))
+    except OSError as exc:  # a container that forbids it: normal priority still works
+        log.info("recorder process keeps normal priority: %s", exc)
+
+
 def run_child(build: Callable[[Any], tuple[Recorder, Callable[[], None]]]) -> None:
     """The child's main loop: ``build(spec)`` returns the thread recorder and a close hook."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _background_priority()
     src = sys.stdin.buffer
     # The status stream is private: anything a library prints goes to stderr, not into it.
     out = os.fdopen(os.dup(1), "wb")
