@@ -141,3 +141,12 @@ def test_kill_9_of_the_serving_process_loses_nothing_already_piped(sqlite_url: s
         assert s.query_one("SELECT COUNT(*) FROM requests") == (300,)
     finally:
         s.close()
+
+
+def test_wire_form_round_trips_every_field() -> None:
+    import pickle
+
+    r = _rec(3, kept=True)
+    r.tags, r.params, r.metadata, r.tokens_cached, r.simulated = ["a", "b"], {"seed": 1}, {"k": "v"}, 4, True
+    back = RequestRecord.from_wire(pickle.loads(pickle.dumps(r.to_wire())))
+    assert back == r and back.route[0] == RouteAttempt("demo/simulator", "ok", 200, 1.5)

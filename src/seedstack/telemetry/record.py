@@ -6,7 +6,8 @@ hands it to the recorder, which batches it to the store without making the reque
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -116,12 +117,28 @@ class RequestRecord:
             self.payload_reason,
         )
 
+    def to_wire(self) -> list[Any]:
+        """Every field as plain values (route attempts as tuples), for a fast ``pickle`` to the recorder
+        process: ~2.5 µs, where pickling the dataclass itself costs ~9 µs."""
+        values = list(_ALL_FIELDS(self))
+        values[_ROUTE_AT] = [(a.backend, a.outcome, a.status, a.ms, a.detail) for a in self.route]
+        return values
+
+    @classmethod
+    def from_wire(cls, values: list[Any]) -> RequestRecord:
+        values[_ROUTE_AT] = [RouteAttempt(*a) for a in values[_ROUTE_AT]]
+        return cls(*values)
+
     def to_dict(self) -> dict[str, Any]:
         d = dict(zip(RECORD_COLUMNS, self.row(), strict=True))
         for k in ("tags", "route", "guard", "params", "metadata"):
             d[k] = orjson.loads(d[k]) if d[k] else None
         return d
 
+
+_FIELD_NAMES = tuple(f.name for f in fields(RequestRecord))
+_ALL_FIELDS = attrgetter(*_FIELD_NAMES)
+_ROUTE_AT = _FIELD_NAMES.index("route")
 
 RECORD_COLUMNS = (
     "id",
