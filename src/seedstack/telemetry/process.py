@@ -80,6 +80,7 @@ class ProcessRecorder:
         self._written_seq = 0
         self._child: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
+        self._reader: threading.Thread | None = None
         self._stopping = False
 
     # --- request side ----------------------------------------------------------------------
@@ -190,8 +191,6 @@ class ProcessRecorder:
             target=self._read_status, args=(child.stdout,), name="seedstack-recorder-status", daemon=True
         )
         self._reader.start()
-
-    _reader: threading.Thread | None = None
 
     def _read_status(self, out: IO[bytes]) -> None:
         for line in out:
