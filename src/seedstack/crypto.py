@@ -88,8 +88,10 @@ class DataKeyring:
         if not path.exists():
             key = AESGCM.generate_key(bit_length=256)
             ring = cls({_kid(key): key}, _kid(key), path=path)
-            ring._save()
-            return ring
+            if ring._save(exclusive=True):
+                return ring
+            # Another process (a second gateway worker, its recorder) created the keyring first: use
+            # that one, or the two would seal data with keys the other cannot open.
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             keys = {kid: base64.b64decode(v) for kid, v in data["keys"].items()}
@@ -103,18 +105,30 @@ class DataKeyring:
         key = cfg.key.get_secret_value() if cfg.key else None
         return cls.open(settings.home, key, [k.get_secret_value() for k in cfg.previous_keys])
 
-    def _save(self) -> None:
+    def _save(self, *, exclusive: bool = False) -> bool:
+        """Write the keyring file atomically; ``exclusive`` only creates it (False if it exists)."""
         assert self._path is not None
         self._path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps(
             {"active": self._active, "keys": {k: base64.b64encode(v).decode() for k, v in self._keys.items()}}
         )
-        tmp = self._path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        tmp = self._path.with_suffix(f".{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
-        os.replace(tmp, self._path)
+        if not exclusive:
+            os.replace(tmp, self._path)
+            return True
+        try:
+            os.link(tmp, self._path)  # atomic, and fails if another process got there first
+            return True
+        except FileExistsError:
+            return False
+        finally:
+            tmp.unlink()
 
     # --- use ------------------------------------------------------------------------------------
     @property

@@ -64,3 +64,25 @@ def test_env_managed_rotation_with_previous_keys(tmp_path: Path) -> None:
     ring = DataKeyring.open(tmp_path, k2, [k1])
     assert ring.decrypt(blob) == b"v1" and ring.needs_rotation(blob)
     assert not ring.needs_rotation(ring.encrypt(b"v2"))
+
+
+def test_processes_creating_the_key_file_at_once_share_one_key(tmp_path: Path) -> None:
+    """Two gateway workers (and their recorder processes) start on a fresh home at the same moment:
+    they must all end up with the same key, or each would seal data the others cannot open."""
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys, time; from pathlib import Path; from seedstack.crypto import DataKeyring; "
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time())); "  # all open the keyring at one instant
+        "print(DataKeyring.open(Path(sys.argv[1])).active_id)"
+    )
+    start = str(time.time() + 3.0)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path), start], stdout=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    ids = {p.communicate(timeout=60)[0].strip() for p in procs}
+    assert len(ids) == 1 and ids == {DataKeyring.open(tmp_path).active_id}
+    assert [p.name for p in tmp_path.iterdir()] == [KEY_FILE_NAME]  # no temporary files left
