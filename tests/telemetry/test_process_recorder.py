@@ -150,3 +150,28 @@ def test_wire_form_round_trips_every_field() -> None:
     r.tags, r.params, r.metadata, r.tokens_cached, r.simulated = ["a", "b"], {"seed": 1}, {"k": "v"}, 4, True
     back = RequestRecord.from_wire(pickle.loads(pickle.dumps(r.to_wire())))
     assert back == r and back.route[0] == RouteAttempt("demo/simulator", "ok", 200, 1.5)
+
+
+def test_records_wait_while_the_recorder_process_cannot_start(sqlite_url: str, tmp_path: Path) -> None:
+    rec = _recorder(sqlite_url, tmp_path)
+    rec.start()
+    try:
+        good_argv = rec._argv
+        assert rec._child is not None
+        rec._child.kill()
+        rec._child.wait(10)
+        rec._argv = [sys.executable, "-c", "import sys; sys.exit(1)"]  # every restart fails
+        for i in range(10):
+            rec.submit(_rec(i))
+        rec._send()
+        assert rec.pending == 10  # kept, not dropped
+        rec._argv = good_argv
+        rec.flush()
+        assert rec.pending == 0
+    finally:
+        rec.close()
+    s = open_store(sqlite_url)
+    try:
+        assert s.query_one("SELECT COUNT(*) FROM requests") == (10,)
+    finally:
+        s.close()

@@ -72,6 +72,8 @@ class ProcessRecorder:
         self.stats = RecorderStats()
         self._buf: deque[bytes] = deque()  # framed records; append/popleft are atomic
         self._in_flight = 0  # records taken from _buf whose write has not returned
+        self._carry = b""  # framed records a failed hand-off kept for the next one
+        self._carry_n = 0
         self._lock = threading.Lock()  # one writer to the pipe at a time (hand-off thread, flush, close)
         self._wake = threading.Event()
         self._cond = threading.Condition()  # flush acknowledgements and child status
@@ -91,7 +93,7 @@ class ProcessRecorder:
     @property
     def pending(self) -> int:
         """Records still in this process (the child's own backlog pushes back through the pipe)."""
-        return len(self._buf) + self._in_flight
+        return len(self._buf) + self._in_flight + self._carry_n
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -121,6 +123,8 @@ class ProcessRecorder:
             self._thread.join(timeout)
             self._thread = None
         self._send()
+        if self._carry_n:
+            log.error("%d records could not be handed to the recorder process and are lost", self._carry_n)
         child = self._child
         if child is None:
             return
@@ -147,29 +151,35 @@ class ProcessRecorder:
         with self._lock:
             q = self._buf
             n = len(q)
-            self._in_flight = n
-            data = b"".join([q.popleft() for _ in range(n)]) + extra
-            if data and self._write(data, n) and seq:
-                self._written_seq = seq
+            if not (n or extra or self._carry):
+                return
+            data = self._carry + b"".join([q.popleft() for _ in range(n)]) + extra
+            count = self._carry_n + n
+            self._carry, self._carry_n = b"", 0
+            self._in_flight = count
+            if self._write(data, count):
+                if seq:
+                    self._written_seq = seq
+            else:  # kept for the next hand-off; a resend after a partial write is harmless (idempotent inserts)
+                self._carry, self._carry_n = data, count
             self._in_flight = 0
 
     def _write(self, data: bytes, n: int) -> bool:
-        for attempt in (1, 2):
-            child = self._child
-            if child is None or child.poll() is not None:
-                code = child.returncode if child is not None else None
-                log.error("the recorder process is gone (exit code %s); starting a new one", code)
-                self._spawn()
-                child = self._child
-            assert child is not None and child.stdin is not None
+        for _attempt in (1, 2):
             try:
+                child = self._child
+                if child is None or child.poll() is not None:
+                    code = child.returncode if child is not None else None
+                    log.error("the recorder process is gone (exit code %s); starting a new one", code)
+                    self._spawn()
+                    child = self._child
+                assert child is not None and child.stdin is not None
                 child.stdin.write(data)  # blocks while the child is behind: backpressure
                 child.stdin.flush()
                 return True
-            except (BrokenPipeError, ValueError, OSError):
-                if attempt == 2:
-                    break
-        log.error("could not hand %d records to the recorder process", n)
+            except (OSError, ValueError, RuntimeError) as exc:
+                error = exc
+        log.error("could not hand %d records to the recorder process (%s); keeping them to retry", n, error)
         return False
 
     def _spawn(self) -> None:
