@@ -133,10 +133,12 @@ class ProcessRecorder:
             child.stdin.close()
         try:
             child.wait(timeout)
-        except subprocess.TimeoutExpired:
-            log.error("the recorder process did not drain in %.0f s; stopping it (its backlog is spooled)", timeout)
-            child.terminate()
-            child.wait(5)
+        except subprocess.TimeoutExpired:  # its input is closed: it drains to the store or spool, then exits
+            log.warning(
+                "the recorder process (pid %d) is still draining after %.0f s; it finishes on its own",
+                child.pid,
+                timeout,
+            )
         if self._reader is not None:
             self._reader.join(2)
 
