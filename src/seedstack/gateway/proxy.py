@@ -32,7 +32,7 @@ from ..registry.lineage import version_for_backend
 from ..store import Store
 from ..telemetry.metrics import GatewayMetrics
 from ..telemetry.record import RequestRecord
-from ..telemetry.recorder import PayloadEncoder, Recorder, RecordSink, RecordWriter
+from ..telemetry.recorder import Recorder, RecordWriter
 from ..telemetry.sampler import PayloadSampler
 from .context import extract_meta
 from .guarding import GatewayGuard, system_prompt_of
@@ -102,10 +102,10 @@ class Gateway:
         settings: Settings,
         store: Store,
         *,
-        sinks: list[RecordSink] | None = None,
-        encode_payload: PayloadEncoder | None = None,
         recorder: RecordWriter | None = None,
     ) -> None:
+        """``recorder`` is built by ``create_app`` (sinks, sealed payloads, maybe a child process);
+        without one, records go to a plain thread recorder (tests, embedding)."""
         self.settings = settings
         self.store = store
         self.metrics = GatewayMetrics()
@@ -122,8 +122,6 @@ class Gateway:
             spool_dir=settings.spool_dir,
             flush_interval_s=settings.telemetry.flush_interval_ms / 1000,
             batch_size=settings.telemetry.batch_size,
-            sinks=sinks or [],
-            encode_payload=encode_payload,
         )
 
     async def start(self) -> None:
