@@ -6,6 +6,9 @@ import pytest
 
 from seedstack.guard import GuardEngine
 
+# every test here runs with the Hyperscan literal pass and with plain substring searches
+pytestmark = pytest.mark.usefixtures("needle_backend")
+
 
 def _types(engine: GuardEngine, text: str) -> list[tuple[str, str]]:
     return [(f.type, text[f.start : f.end]) for f in engine.scan(text, detectors={"pii"})]

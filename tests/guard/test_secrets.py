@@ -6,6 +6,9 @@ import pytest
 
 from seedstack.guard import GuardEngine
 
+# every test here runs with the Hyperscan literal pass and with plain substring searches
+pytestmark = pytest.mark.usefixtures("needle_backend")
+
 _SECRETS = [
     ("OPENAI_KEY", "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8t"),
     ("ANTHROPIC_KEY", "sk-ant-api03-" + "x" * 40),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import needles
+
 __all__ = [
     "DIGIT",
     "DOT",
@@ -58,7 +60,7 @@ class CharClasses:
     same offsets, and faster when the text holds wide characters.
     """
 
-    __slots__ = ("_codes", "_digits", "_kinds", "_lower", "digit_count", "raw", "small")
+    __slots__ = ("_codes", "_digits", "_exact", "_folded", "_kinds", "_lower", "digit_count", "raw", "small")
 
     def __init__(self, text: str) -> None:
         self.raw = text.encode("latin-1", "replace")
@@ -72,6 +74,22 @@ class CharClasses:
         self._kinds: np.ndarray | None = None
         self._codes: np.ndarray | None = None
         self._lower: bytes | None = None
+        self._exact: frozenset[bytes] | None = None
+        self._folded: frozenset[bytes] = frozenset()
+
+    @property
+    def exact(self) -> frozenset[bytes]:
+        """The registered exact literals (``needles.register``) that ``raw`` holds."""
+        if self._exact is None:
+            self._exact, self._folded = needles.scan(self.raw, self._lower)
+        return self._exact
+
+    @property
+    def folded(self) -> frozenset[bytes]:
+        """The registered folded literals that ``raw`` holds, ignoring ASCII case."""
+        if self._exact is None:
+            self._exact, self._folded = needles.scan(self.raw, self._lower)
+        return self._folded
 
     @property
     def digits(self) -> np.ndarray:

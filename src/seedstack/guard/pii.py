@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import phonenumbers
 
+from . import needles
 from .charclass import DIGIT, DOT, LOWER, SPACE, UPPER, CharClasses, fold_case, run_start
 from .types import Finding, resolve_overlaps
 
@@ -109,6 +110,7 @@ _PHONE_REGIONS = ("US", "GB", "DE", "AU", "IN")
 _DOB_WORDS = (b"born", b"birth", b"dob", b"d.o.b")
 _NAME_WORDS = (b"my name is", b"i am called", b"name:", b"signed", b"regards,", b"sincerely,")
 _NAME_AFTER = re.compile(r",? ?((?:[A-Z][a-z'’-]+)(?: [A-Z]\.?)?(?: [A-Z][a-z'’-]+){0,2})")
+needles.register(folded=_DOB_WORDS + _NAME_WORDS)
 _NOT_NAMES = frozenset({"The", "This", "That", "It", "Here", "There", "Not", "Just", "Also", "Very"})
 
 
@@ -387,24 +389,24 @@ def find_pii(text: str, types: frozenset[str] | None = None, *, chars: CharClass
     if digits >= 7:
         out.extend(_numbers(text, d, [a.start for a in addresses]))
     # dates and name introductions are looked for only just after their cue words
-    lowered = chars.lower
-    for word in _DOB_WORDS if digits >= 2 else ():
-        cue = lowered.find(word)
+    cues = chars.folded  # the cue words the text holds (one pass for all of them)
+    for word in _DOB_WORDS if digits >= 2 and not cues.isdisjoint(_DOB_WORDS) else ():
+        cue = chars.lower.find(word) if word in cues else -1
         while cue >= 0:
             for m in _DATE.finditer(text, cue, min(len(text), cue + 48)):
                 if _cue_before(_DOB_CTX, text, m.start(), 40):
                     out.append(Finding("pii", "DATE_OF_BIRTH", m.start(), m.end(), 0.8))
-            cue = lowered.find(word, cue + 1)
+            cue = chars.lower.find(word, cue + 1)
     for m in _title_names(text, chars):
         if _starts_clean(text, m.start(), "_") and m.group(1).split(" ", 1)[0] not in _NOT_NAMES:
             out.append(Finding("pii", "PERSON", m.start(1), m.end(1), 0.6))
-    for word in _NAME_WORDS:
-        cue = lowered.find(word)
+    for word in _NAME_WORDS if not cues.isdisjoint(_NAME_WORDS) else ():
+        cue = chars.lower.find(word) if word in cues else -1
         while cue >= 0:
             intro = _NAME_AFTER.match(text, cue + len(word))
             if intro and intro.group(1).split(" ", 1)[0] not in _NOT_NAMES:
                 out.append(Finding("pii", "PERSON", intro.start(1), intro.end(1), 0.6))
-            cue = lowered.find(word, cue + 1)
+            cue = chars.lower.find(word, cue + 1)
     out.extend(addresses)
     if types is not None:
         out = [f for f in out if f.type in types]

@@ -1,8 +1,8 @@
 """Credentials in text: provider API keys, private key blocks, JWTs, and random-looking tokens
 assigned to key-like names.
 
-Each provider pattern has a literal needle (``"sk-"``, ``"AKIA"``…) checked with ``in`` first, so a
-prompt with no candidate costs a few substring searches, not a regex pass per provider. Random-looking
+Each provider pattern has a literal needle (``"sk-"``, ``"AKIA"``…); all of them and the key-like
+words are found in one pass (``needles``), so a prompt with no candidate costs no regex pass at all. Random-looking
 tokens are looked for only in the runs of token characters 16 or more long (``CharClasses.token_runs``).
 """
 
@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 
+from . import needles
 from .charclass import CharClasses, lower_same_length
 from .types import Finding, resolve_overlaps
 
@@ -74,18 +75,9 @@ _KEY_CUE = re.compile(
 )
 _KEYWORD_NEEDLES = tuple(n.encode() for n in ("key", "secret", "token", "pass", "pwd", "auth", "credential", "bearer"))
 _KELVIN = "\u212a"  # lower-cases to "k": the one non-ASCII character that can complete a keyword
-_ALL_NEEDLES = sorted({n for p in _PATTERNS for n in p[1]})
-# Needle checks are ~1 µs each on a 2 KB prompt, so rare ones hide behind a cheaper, commoner check:
-# "_" gates the underscore needles (prose rarely has one), "sk-" gates "sk-ant-", "://" the Slack webhook,
-# and the AWS/GCP "A…" prefixes are one regex pass with a literal first character.
-# needles are searched in ``CharClasses.raw`` (bytes: faster than a str holding wide characters)
-_NEEDLES = tuple(
-    n.encode() for n in _ALL_NEEDLES if "_" not in n and n not in ("sk-ant-", "hooks.slack.com") and n[0] != "A"
-)
-_UNDERSCORE_NEEDLES = tuple(n.encode() for n in _ALL_NEEDLES if "_" in n)
-_A_NEEDLES = re.compile("|".join(re.escape(n) for n in _ALL_NEEDLES if n[0] == "A").encode())
-_GATED = ((b"sk-", b"sk-ant-"), (b"://", b"hooks.slack.com"))
 _PATTERN_NEEDLES = tuple(frozenset(n.encode() for n in p[1]) for p in _PATTERNS)
+# every needle is looked for in one pass over ``CharClasses.raw`` (see ``needles``)
+needles.register(exact=tuple(sorted({n for ns in _PATTERN_NEEDLES for n in ns})), folded=_KEYWORD_NEEDLES)
 SECRET_TYPES = (*(p[0] for p in _PATTERNS), "HIGH_ENTROPY_TOKEN")
 
 
@@ -110,7 +102,7 @@ def _has_keyword(text: str, chars: CharClasses) -> bool:
     if _KELVIN in text:
         lowered = text.lower()
         return any(n.decode() in lowered for n in _KEYWORD_NEEDLES)
-    return any(map(chars.lower.__contains__, _KEYWORD_NEEDLES))
+    return not chars.folded.isdisjoint(_KEYWORD_NEEDLES)
 
 
 def _key_cue_before(text: str, start: int) -> bool:
@@ -127,17 +119,9 @@ def find_secrets(text: str, *, min_entropy: float = 3.5, chars: CharClasses | No
     out: list[Finding] = []
     if chars is None:
         chars = CharClasses(text)
-    raw = chars.raw
-    # ~25 C-level substring searches are cheaper than one regex alternation pass over the text
-    present = set(filter(raw.__contains__, _NEEDLES))
-    if b"_" in raw:
-        present.update(filter(raw.__contains__, _UNDERSCORE_NEEDLES))
-    for gate, needle in _GATED:
-        if gate in present and needle in raw:
-            present.add(needle)
-    present.update(_A_NEEDLES.findall(raw))
-    for (typ, _, rx, group, score), needles in zip(_PATTERNS, _PATTERN_NEEDLES, strict=True):
-        if present.isdisjoint(needles):
+    present = chars.exact
+    for (typ, _, rx, group, score), wanted in zip(_PATTERNS, _PATTERN_NEEDLES, strict=True):
+        if present.isdisjoint(wanted):
             continue
         for m in rx.finditer(text):
             out.append(Finding("secrets", typ, m.start(group), m.end(group), score))
