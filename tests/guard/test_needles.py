@@ -17,6 +17,8 @@ _FRAGMENTS = [
     "\u212a", "key=", "AIza", "ghp_", "hf_", "xoxb-", "eyJ", "://u:p@", "SG.", "ya29.", "PRIVATE KEY",
     "sk_live_", "github_pat_", "hooks.slack.com", "4111 1111 1111 1111", "123-45-6789", "Dr. John Smith",
     "14/03/1985", "\u0130", "\u00e9", "10.0.0.1", "\u00c0UTH", "s\u212aey",
+    "GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "17 Rissik Street", "221B Baker St", "v1.2.3.4",
+    "(415) 555-0132", "+44 20 7946 0958", "born on 3 March 1990", "Mrs Ann Lee", "my name is Jo", "1.2.3",
 ]  # fmt: skip
 
 

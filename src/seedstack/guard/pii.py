@@ -110,7 +110,22 @@ _PHONE_REGIONS = ("US", "GB", "DE", "AU", "IN")
 _DOB_WORDS = (b"born", b"birth", b"dob", b"d.o.b")
 _NAME_WORDS = (b"my name is", b"i am called", b"name:", b"signed", b"regards,", b"sincerely,")
 _NAME_AFTER = re.compile(r",? ?((?:[A-Z][a-z'’-]+)(?: [A-Z]\.?)?(?: [A-Z][a-z'’-]+){0,2})")
-needles.register(folded=_DOB_WORDS + _NAME_WORDS)
+# a title's first letters, as written (``_TITLE_NAME`` is case-sensitive; "Mrs" starts with "Mr")
+_TITLES = (b"Mr", b"Ms", b"Miss", b"Mx", b"Dr", b"Prof", b"Sir", b"Madam")
+# shapes without which a detector cannot match (each a superset of its pattern: see ``needles``)
+_G_IPV4, _G_IBAN, _G_ADDRESS, _G_NUMBER = b"pii:ipv4", b"pii:iban", b"pii:address", b"pii:number"
+_STREET_WORDS = _ADDRESS.pattern.split("(?:Street|", 1)[1].split(")", 1)[0]
+needles.register(
+    exact=_TITLES,
+    folded=_DOB_WORDS + _NAME_WORDS,
+    gates={
+        _G_IPV4: rb"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
+        _G_IBAN: rb"[A-Z][A-Z][0-9][0-9] ?[A-Z0-9]{4} ?[A-Z0-9]{4}",
+        # "[A-Z][\w'.-]*\.? " never holds a space, so "[A-Z][^ ]* " covers it
+        _G_ADDRESS: b"[0-9][A-Za-z]? (?:[A-Z][^ ]* ){1,4}(?:Street|" + _STREET_WORDS.encode() + b")",
+        _G_NUMBER: rb"[0-9][0-9().\- ]{5,24}[0-9]",
+    },
+)
 _NOT_NAMES = frozenset({"The", "This", "That", "It", "Here", "There", "Not", "Just", "Also", "Very"})
 
 
@@ -375,18 +390,24 @@ def find_pii(text: str, types: frozenset[str] | None = None, *, chars: CharClass
     if chars is None:
         chars = CharClasses(text)
     digits = chars.digit_count
+    shapes = chars.exact if digits else frozenset()  # the gates that matched (one pass, see ``needles``)
+    want_ipv4 = digits >= 4 and _G_IPV4 in shapes
+    want_iban = digits >= 8 and _G_IBAN in shapes
+    want_address = _G_ADDRESS in shapes
+    want_number = digits >= 7 and _G_NUMBER in shapes
     d = context = None  # a short text: each pattern runs over all of it
-    if digits and not chars.small:
+    if not chars.small and (want_ipv4 or want_iban or want_address or want_number):
         d = chars.digits
-        context = chars.kinds[d[:, None] + _CONTEXT] @ _CONTEXT_WEIGHTS
-    if digits >= 4:
+        if want_ipv4 or want_iban or want_address:
+            context = chars.kinds[d[:, None] + _CONTEXT] @ _CONTEXT_WEIGHTS
+    if want_ipv4:
         out.extend(_ipv4(text, None if d is None else d[_IPV4_DOT[context]] + 1))
     if ":" in text:
         out.extend(_ipv6(text))
-    if digits >= 8:
+    if want_iban:
         out.extend(_ibans(text, None if d is None else d[_IBAN_START[context]] - 2))
-    addresses = list(_addresses(text, None if d is None else d[_ADDRESS_HINT[context]])) if digits else []
-    if digits >= 7:
+    addresses = list(_addresses(text, None if d is None else d[_ADDRESS_HINT[context]])) if want_address else []
+    if want_number:
         out.extend(_numbers(text, d, [a.start for a in addresses]))
     # dates and name introductions are looked for only just after their cue words
     cues = chars.folded  # the cue words the text holds (one pass for all of them)
@@ -397,7 +418,7 @@ def find_pii(text: str, types: frozenset[str] | None = None, *, chars: CharClass
                 if _cue_before(_DOB_CTX, text, m.start(), 40):
                     out.append(Finding("pii", "DATE_OF_BIRTH", m.start(), m.end(), 0.8))
             cue = chars.lower.find(word, cue + 1)
-    for m in _title_names(text, chars):
+    for m in _title_names(text, chars) if not chars.exact.isdisjoint(_TITLES) else ():
         if _starts_clean(text, m.start(), "_") and m.group(1).split(" ", 1)[0] not in _NOT_NAMES:
             out.append(Finding("pii", "PERSON", m.start(1), m.end(1), 0.6))
     for word in _NAME_WORDS if not cues.isdisjoint(_NAME_WORDS) else ():
