@@ -18,11 +18,14 @@ from .types import Finding, resolve_overlaps
 
 __all__ = ["SECRET_TYPES", "find_secrets", "shannon_entropy"]
 
-# (type, needles, regex, group holding the secret, score)
-_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int, float], ...] = (
+# (type, gate, regex, group holding the secret, score). The gate is a shape every match holds (a
+# superset of the regex, in ``CharClasses.raw``); all gates are tried in one pass (``needles``) and a
+# provider's regex runs only when its gate matched. ``\\s`` in a gate is written out as ASCII
+# whitespace, so the gate excludes fewer characters than the regex does (a superset, as it must be).
+_PATTERNS: tuple[tuple[str, bytes, re.Pattern[str], int, float], ...] = (
     (
         "PRIVATE_KEY",
-        ("PRIVATE KEY",),
+        rb"PRIVATE KEY",
         re.compile(
             r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,16384}?(?:-----END (?:[A-Z0-9]+ )*"
             r"PRIVATE KEY(?: BLOCK)?-----|$)"
@@ -30,43 +33,62 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int, float], ...] 
         0,
         0.99,
     ),
-    ("ANTHROPIC_KEY", ("sk-ant-",), re.compile(r"sk-ant-[A-Za-z0-9_-]{20,}"), 0, 0.99),
-    ("OPENAI_KEY", ("sk-",), re.compile(r"(?<![\w-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"), 0, 0.95),
+    ("ANTHROPIC_KEY", rb"sk-ant-[A-Za-z0-9_-]{20}", re.compile(r"sk-ant-[A-Za-z0-9_-]{20,}"), 0, 0.99),
+    (
+        "OPENAI_KEY",
+        rb"sk-[A-Za-z0-9_-]{20}",
+        re.compile(r"(?<![\w-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"),
+        0,
+        0.95,
+    ),
     (
         "AWS_ACCESS_KEY",
-        ("AKIA", "ASIA", "ABIA", "ACCA"),
+        rb"(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}",
         re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
         0,
         0.95,
     ),
-    ("GCP_API_KEY", ("AIza",), re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![\w-])"), 0, 0.95),
-    ("GCP_OAUTH_TOKEN", ("ya29.",), re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}"), 0, 0.95),
+    ("GCP_API_KEY", rb"AIza[0-9A-Za-z_-]{35}", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![\w-])"), 0, 0.95),
+    ("GCP_OAUTH_TOKEN", rb"ya29\.[0-9A-Za-z_-]{20}", re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}"), 0, 0.95),
     (
         "GITHUB_TOKEN",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        rb"gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22}",
         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
         0,
         0.99,
     ),
-    ("SLACK_TOKEN", ("xox",), re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), 0, 0.95),
+    ("SLACK_TOKEN", rb"xox[abposre]-[A-Za-z0-9-]{10}", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), 0, 0.95),
     (
         "SLACK_WEBHOOK",
-        ("hooks.slack.com",),
+        rb"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20}",
         re.compile(r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}"),
         0,
         0.95,
     ),
     (
         "STRIPE_KEY",
-        ("sk_live", "sk_test", "rk_live", "rk_test"),
+        rb"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16}",
         re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b"),
         0,
         0.97,
     ),
-    ("HUGGINGFACE_TOKEN", ("hf_",), re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), 0, 0.9),
-    ("SENDGRID_KEY", ("SG.",), re.compile(r"\bSG\.[\w-]{22}\.[\w-]{43}\b"), 0, 0.97),
-    ("JWT", ("eyJ",), re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0, 0.9),
-    ("URL_PASSWORD", ("://",), re.compile(r"\b[a-z][a-z0-9+.-]{1,20}://[^\s:/@]{1,64}:([^\s@/]{3,128})@"), 1, 0.9),
+    ("HUGGINGFACE_TOKEN", rb"hf_[A-Za-z0-9]{30}", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), 0, 0.9),
+    # [\w-] holds no whitespace and no ".": any other byte may stand for one (latin-1, or "?" for wider)
+    ("SENDGRID_KEY", rb"SG\.[^\t\n\x0b\x0c\r .]{22}\.", re.compile(r"\bSG\.[\w-]{22}\.[\w-]{43}\b"), 0, 0.97),
+    (
+        "JWT",
+        rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8}",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        0,
+        0.9,
+    ),
+    (
+        "URL_PASSWORD",
+        rb"://[^\t\n\x0b\x0c\r :/@]{1,64}:[^\t\n\x0b\x0c\r @/]{3,128}@",
+        re.compile(r"\b[a-z][a-z0-9+.-]{1,20}://[^\s:/@]{1,64}:([^\s@/]{3,128})@"),
+        1,
+        0.9,
+    ),
 )
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-+/.~]{16,256}={0,2}")
 _KEY_CUE = re.compile(
@@ -75,9 +97,17 @@ _KEY_CUE = re.compile(
 )
 _KEYWORD_NEEDLES = tuple(n.encode() for n in ("key", "secret", "token", "pass", "pwd", "auth", "credential", "bearer"))
 _KELVIN = "\u212a"  # lower-cases to "k": the one non-ASCII character that can complete a keyword
-_PATTERN_NEEDLES = tuple(frozenset(n.encode() for n in p[1]) for p in _PATTERNS)
-# every needle is looked for in one pass over ``CharClasses.raw`` (see ``needles``)
-needles.register(exact=tuple(sorted({n for ns in _PATTERN_NEEDLES for n in ns})), folded=_KEYWORD_NEEDLES)
+_GATES = tuple(b"secrets:" + p[0].encode() for p in _PATTERNS)
+# a random-looking token (16+ token characters) within 48 characters after a key-like word: every
+# HIGH_ENTROPY_TOKEN finding has one (``_key_cue_before`` looks 48 characters back), ignoring case
+_G_CUED_TOKEN = b"secrets:cued-token"
+needles.register(
+    folded=_KEYWORD_NEEDLES,
+    gates={
+        **{g: p[1] for g, p in zip(_GATES, _PATTERNS, strict=True)},
+        _G_CUED_TOKEN: rb"(?i)(?:key|secret|token|pass|pwd|auth|credential|bearer)[\s\S]{0,48}[A-Za-z0-9_\-+/.~]{16}",
+    },
+)
 SECRET_TYPES = (*(p[0] for p in _PATTERNS), "HIGH_ENTROPY_TOKEN")
 
 
@@ -120,12 +150,13 @@ def find_secrets(text: str, *, min_entropy: float = 3.5, chars: CharClasses | No
     if chars is None:
         chars = CharClasses(text)
     present = chars.exact
-    for (typ, _, rx, group, score), wanted in zip(_PATTERNS, _PATTERN_NEEDLES, strict=True):
-        if present.isdisjoint(wanted):
+    for (typ, _, rx, group, score), gate in zip(_PATTERNS, _GATES, strict=True):
+        if gate not in present:
             continue
         for m in rx.finditer(text):
             out.append(Finding("secrets", typ, m.start(group), m.end(group), score))
-    if _has_keyword(text, chars):
+    # the gate cannot see a Kelvin sign (it lower-cases to "k"): such text takes the full path
+    if (_G_CUED_TOKEN in present or _KELVIN in text) and _has_keyword(text, chars):
         # random-looking long tokens are rare, so find them first and only then look for a key word;
         # a token is made of token characters (plus "=" padding), so each lies in one run of them
         runs = [(0, len(text))] if chars.small else chars.token_runs(16)
