@@ -63,13 +63,25 @@ def test_both_backends_give_the_same_literals_and_findings() -> None:
 
 
 def test_folded_literals_ignore_ascii_case_only(needle_backend: str) -> None:
-    exact, folded = needles.scan(b"My TOKEN and AKIA")
-    assert b"token" in folded and b"AKIA" in exact
-    exact, folded = needles.scan(b"akia")
-    assert b"AKIA" not in exact  # exact literals keep their case
+    exact, folded = needles.scan(b"My TOKEN, Dr Who")
+    assert b"token" in folded and b"Dr" in exact
+    exact, folded = needles.scan(b"dr who")
+    assert b"Dr" not in exact  # exact literals keep their case
     # the Kelvin sign is not ASCII: it is '?' in the latin-1 view and never completes "key"
     _, folded = needles.scan("\u212aey".encode("latin-1", "replace"))
     assert b"key" not in folded
+
+
+def test_gates_report_shapes_by_name(needle_backend: str) -> None:
+    exact, _ = needles.scan(b"id AKIAIOSFODNN7EXAMPLE ok")
+    assert b"secrets:AWS_ACCESS_KEY" in exact
+    exact, _ = needles.scan(b"id AKIA-short ok")
+    assert b"secrets:AWS_ACCESS_KEY" not in exact
+
+
+def test_register_refuses_a_second_pattern_under_one_gate_name() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        needles.register(gates={b"secrets:AWS_ACCESS_KEY": rb"AKIA"})
 
 
 def test_register_refuses_folded_literals_that_are_not_lower_case_ascii() -> None:
