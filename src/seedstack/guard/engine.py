@@ -15,6 +15,7 @@ from typing import Any
 
 from ..config.guard import GuardConfig, GuardPolicy
 from ..errors import ConfigError
+from . import needles
 from .charclass import CharClasses
 from .injection import InjectionModel
 from .leakage import CanaryMatcher, Fingerprints, SystemPromptMatcher, load_protected_records
@@ -49,6 +50,8 @@ class GuardEngine:
         self.canaries = CanaryMatcher(canaries)
         self.protected = Fingerprints(protected_texts, n=leak_min_words)
         self.max_scan_chars = max_scan_chars
+        # build the one-pass literal/shape matcher now (~80 ms once per process), not on the first request
+        needles.prepare()
 
     @classmethod
     def default(cls) -> GuardEngine:

@@ -26,7 +26,7 @@ import re
 import threading
 from typing import Any
 
-__all__ = ["backend", "register", "scan", "use_hyperscan"]
+__all__ = ["backend", "prepare", "register", "scan", "use_hyperscan"]
 
 _EXACT: list[bytes] = []
 _FOLDED: list[bytes] = []
@@ -77,6 +77,11 @@ def register(
         _FOLDED.extend(n for n in dict.fromkeys(folded) if n not in _FOLDED)
         _GATES.update(gates or {})
         _state["gates"] = tuple((name, re.compile(rx)) for name, rx in _GATES.items())
+
+
+def prepare() -> None:
+    """Compile the matcher now (the first ``scan`` would otherwise pay for it)."""
+    _database()
 
 
 def scan(raw: bytes, lower: bytes | None = None) -> tuple[frozenset[bytes], frozenset[bytes]]:
