@@ -47,7 +47,14 @@ def _load_hyperscan() -> Any:
     return hyperscan
 
 
-_state["hs"] = _load_hyperscan()
+_UNSET = object()
+_state["hs"] = _UNSET  # imported on first use (~25 ms: a 6 MB library), not when the guard is imported
+
+
+def _hs() -> Any:
+    if _state["hs"] is _UNSET:
+        _state["hs"] = _load_hyperscan()
+    return _state["hs"]
 
 
 def use_hyperscan(enabled: bool) -> None:
@@ -58,7 +65,7 @@ def use_hyperscan(enabled: bool) -> None:
 
 
 def backend() -> str:
-    return "hyperscan" if _state["hs"] is not None else "substring"
+    return "hyperscan" if _hs() is not None else "substring"
 
 
 def register(
@@ -99,7 +106,7 @@ def scan(raw: bytes, lower: bytes | None = None) -> tuple[frozenset[bytes], froz
     found: list[int] = []
     scratch = getattr(_local, "scratch", None)
     if scratch is None or getattr(_local, "db", None) is not db:
-        _local.scratch = scratch = _state["hs"].Scratch(db)
+        _local.scratch = scratch = _hs().Scratch(db)
         _local.db = db
     db.scan(raw, match_event_handler=_collect, context=found, scratch=scratch)
     exact = frozenset(keys[i][1] for i in found if not keys[i][0])
@@ -116,7 +123,7 @@ def _escaped(literal: bytes) -> bytes:
 
 
 def _database() -> tuple[Any, tuple[tuple[bool, bytes], ...]] | None:
-    hs = _state["hs"]
+    hs = _hs()
     if hs is None:
         return None
     size = len(_EXACT) + len(_FOLDED) + len(_GATES)
