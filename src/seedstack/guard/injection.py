@@ -158,6 +158,13 @@ class InjectionModel:
     def _chunk_token_ids(self, chunks: list[str]) -> tuple[np.ndarray, list[str]]:
         """Token ids of the chunks, and the chunks of ``_LONG_WORD``+ characters (in order)."""
         cache = self._chunk_ids
+        try:  # the common case: every chunk seen before and none long (long ones live in another table)
+            joined = b"".join(map(cache.__getitem__, chunks))
+        except KeyError:
+            pass
+        else:
+            ids = np.frombuffer(joined, dtype=np.int32)
+            return (ids if self._id_dtype is np.int32 else ids.astype(np.int64)), []
         parts: list[bytes | None] = list(map(cache.get, chunks))
         long_words: list[str] = []
         if None in parts:
