@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 
 from seedstack.errors import StoreError
 from seedstack.store import Store, open_store
 from seedstack.store.schema import MIGRATIONS
+
+
+@pytest.fixture(params=[False, True], ids=["long-lived", "one-shot"])
+def store(store_url: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """Every backend, opened as a server opens it and as a one-shot CLI command does."""
+    s = open_store(store_url, one_shot=request.param)
+    yield s
+    s.close()
 
 
 def test_migrations_are_applied_once_and_recorded(store: Store) -> None:
@@ -84,3 +98,29 @@ def test_a_second_open_sees_the_same_data(store_url: str) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_opening_a_migrated_store_does_not_wait_for_its_writer(sqlite_url: str) -> None:
+    """A CLI command opening the store a gateway is writing to does not queue behind its writes."""
+    open_store(sqlite_url).close()
+    writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the gateway's recorder, mid-batch
+    try:
+        t = time.perf_counter()
+        with open_store(sqlite_url, one_shot=True) as s:
+            assert s.migrate() == []
+            assert s.query_one("SELECT COUNT(*) FROM limit_counters") == (0,)
+        assert time.perf_counter() - t < 5  # (busy_timeout is 30 s)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_a_one_shot_postgresql_store_uses_one_plain_connection(pg_url: str) -> None:
+    code = (
+        "import sys; from seedstack.store import open_store; s = open_store(sys.argv[1], one_shot=True); "
+        "print(s.query_one('SELECT COUNT(*) FROM seedstack_migrations')[0], 'psycopg_pool' in sys.modules); "
+        "s.close()"
+    )
+    out = subprocess.run([sys.executable, "-c", code, pg_url], capture_output=True, text=True, env=os.environ)
+    assert out.stdout.split() == [str(len(MIGRATIONS)), "False"], out.stderr

@@ -7,12 +7,12 @@ these primitives. SQL is written once with ``?`` placeholders and types both eng
 
 from __future__ import annotations
 
-import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from ..errors import StoreError
 from .schema import MIGRATIONS
 
 __all__ = ["Store", "Tx"]
@@ -84,14 +84,26 @@ class Store(ABC):
         """Backends answer from their catalog; one that cannot says no, so optional features stay off."""
         return False
 
+    # asyncio is imported on first await: it costs a one-shot CLI read (`seedstack why`) ~20 ms
     async def aquery(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        import asyncio
+
         return await asyncio.to_thread(self.query, sql, params)
 
     async def aexecute(self, sql: str, params: Params = ()) -> int:
+        import asyncio
+
         return await asyncio.to_thread(self.execute, sql, params)
 
     def migrate(self) -> list[str]:
-        """Apply the ordered, named migrations not yet recorded; return the names applied."""
+        """Apply the ordered, named migrations not yet recorded; return the names applied.
+
+        A store that has them all is only read: opening one that a gateway is writing to (a CLI
+        command) does not queue behind its writes for a transaction that would change nothing.
+        """
+        self._columns.clear()
+        if self._all_migrations_recorded():
+            return []
 
         def run(tx: Tx) -> list[str]:
             self._lock_migrations(tx)
@@ -113,8 +125,17 @@ class Store(ABC):
                 applied.append(migration.name)
             return applied
 
-        self._columns.clear()
         return self.transaction(run)
+
+    def _all_migrations_recorded(self) -> bool:
+        try:
+            done = self._recorded_migrations()
+        except StoreError:
+            return False  # a new store: no migrations table yet
+        return all(m.name in done for m in MIGRATIONS)
+
+    def _recorded_migrations(self) -> set[str]:
+        return {r[0] for r in self.query("SELECT name FROM seedstack_migrations")}
 
     def _lock_migrations(self, tx: Tx) -> None:
         """Backends with concurrent migrators serialise them here."""

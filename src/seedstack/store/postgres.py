@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from ..errors import MissingExtraError, StoreError
@@ -36,32 +38,53 @@ class _PgTx:
 
 
 class PostgresStore(Store):
+    """``pooled=False`` is for one-shot use (a CLI command reading a few rows): one plain
+    connection instead of a pool, which spares importing ``psycopg_pool`` and starting its threads.
+    """
+
     dialect = "postgres"
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8, pooled: bool = True) -> None:
         super().__init__(url)
         try:
             import psycopg
-            from psycopg_pool import ConnectionPool
+
+            if pooled:
+                from psycopg_pool import ConnectionPool
         except ImportError:
             raise MissingExtraError("the PostgreSQL store", "postgres") from None
         self._errors = (psycopg.Error,)
+        self._pool: Any = None
+        self._conn: Any = None
+        self._conn_lock = threading.Lock()
         try:
-            self._pool = ConnectionPool(
-                url,
-                min_size=min_size,
-                max_size=max_size,
-                open=True,
-                timeout=10,
-                kwargs={"autocommit": True},
-            )
-            self._pool.wait(timeout=10)
+            if pooled:
+                self._pool = ConnectionPool(
+                    url,
+                    min_size=min_size,
+                    max_size=max_size,
+                    open=True,
+                    timeout=10,
+                    kwargs={"autocommit": True},
+                )
+                self._pool.wait(timeout=10)
+            else:
+                self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except Exception as exc:
             raise StoreError(f"cannot connect to PostgreSQL: {_redact(url)}: {exc}") from None
 
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        if self._pool is not None:
+            with self._pool.connection() as conn:
+                yield conn
+        else:
+            with self._conn_lock:
+                yield self._conn
+
     def transaction(self, fn: Callable[[Tx], T]) -> T:
         try:
-            with self._pool.connection() as conn, conn.transaction():
+            with self._connection() as conn, conn.transaction():
                 return fn(_PgTx(conn))
         except self._errors as exc:
             raise StoreError(f"PostgreSQL write failed: {exc}") from None
@@ -72,21 +95,21 @@ class PostgresStore(Store):
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         rows = list(rows)
         try:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
                 cur.executemany(_sql(sql), rows)
         except self._errors as exc:
             raise StoreError(f"PostgreSQL write failed: {exc}") from None
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         try:
-            with self._pool.connection() as conn:
+            with self._connection() as conn:
                 return conn.execute(_sql(sql), params or None).fetchall()
         except self._errors as exc:
             raise StoreError(f"PostgreSQL read failed: {exc}") from None
 
     def _query_with_columns(self, sql: str, params: Params) -> list[dict[str, Any]]:
         try:
-            with self._pool.connection() as conn:
+            with self._connection() as conn:
                 cur = conn.execute(_sql(sql), params or None)
                 cols = [d.name for d in cur.description or ()]
                 return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
@@ -109,7 +132,10 @@ class PostgresStore(Store):
         self.query("SELECT 1")
 
     def close(self) -> None:
-        self._pool.close()
+        if self._pool is not None:
+            self._pool.close()
+        else:
+            self._conn.close()
 
 
 def _redact(url: str) -> str:

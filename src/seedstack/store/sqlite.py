@@ -134,6 +134,18 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite read failed: {exc}") from None
 
+    def _recorded_migrations(self) -> set[str]:
+        """Read on a connection of its own: opening the store leaves no reader on the opening
+        thread, which may never read again (a server's main thread)."""
+        try:
+            conn = _connect(self.path)
+            try:
+                return {r[0] for r in conn.execute("SELECT name FROM seedstack_migrations")}
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite read failed: {exc}") from None
+
     def _column_exists(self, table: str, column: str) -> bool:
         return bool(self.query("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, column)))
 
