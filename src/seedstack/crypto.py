@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .config.store_settings import StoreSettings
 from .errors import ConfigError, SeedstackError
 
 if TYPE_CHECKING:
@@ -100,10 +101,10 @@ class DataKeyring:
             raise ConfigError(f"{path} is not a readable data keyring; restore it from backup") from None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DataKeyring:
-        cfg = settings.data
-        key = cfg.key.get_secret_value() if cfg.key else None
-        return cls.open(settings.home, key, [k.get_secret_value() for k in cfg.previous_keys])
+    def from_settings(cls, settings: Settings | StoreSettings) -> DataKeyring:
+        """The keyring ``settings`` name: the full ``Settings`` or the part a store read needs."""
+        s = settings if isinstance(settings, StoreSettings) else StoreSettings.of(settings)
+        return cls.open(s.home, s.data_key, s.previous_data_keys)
 
     def _save(self, *, exclusive: bool = False) -> bool:
         """Write the keyring file atomically; ``exclusive`` only creates it (False if it exists)."""

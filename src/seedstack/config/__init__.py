@@ -1,18 +1,48 @@
-"""Typed configuration: one ``Settings`` object built by ``load_settings``."""
+"""Typed configuration: one ``Settings`` object built by ``load_settings``.
 
-from .gateway import (
-    AliasConfig,
-    BackendConfig,
-    GpuConfig,
-    LimitsConfig,
-    PriceConfig,
-    RoutingConfig,
-    ServerConfig,
-    SimulatorConfig,
-    TimeoutConfig,
-)
-from .settings import DEFAULT_ALIAS, Settings, load_settings
-from .telemetry import SLOConfig, TelemetryConfig
+Names are loaded on first use (PEP 562): the models cost pydantic ~100 ms to build, and a cold
+``seedstack why`` needs only ``store_settings`` (no pydantic) when nothing else is configured.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .gateway import (
+        AliasConfig,
+        BackendConfig,
+        GpuConfig,
+        LimitsConfig,
+        PriceConfig,
+        RoutingConfig,
+        ServerConfig,
+        SimulatorConfig,
+        TimeoutConfig,
+    )
+    from .settings import DEFAULT_ALIAS, Settings, load_settings
+    from .store_settings import StoreSettings, load_store_settings
+    from .telemetry import SLOConfig, TelemetryConfig
+
+_HOME = {
+    "AliasConfig": "gateway",
+    "BackendConfig": "gateway",
+    "GpuConfig": "gateway",
+    "LimitsConfig": "gateway",
+    "PriceConfig": "gateway",
+    "RoutingConfig": "gateway",
+    "ServerConfig": "gateway",
+    "SimulatorConfig": "gateway",
+    "TimeoutConfig": "gateway",
+    "DEFAULT_ALIAS": "settings",
+    "Settings": "settings",
+    "load_settings": "settings",
+    "StoreSettings": "store_settings",
+    "load_store_settings": "store_settings",
+    "SLOConfig": "telemetry",
+    "TelemetryConfig": "telemetry",
+}
 
 __all__ = [
     "DEFAULT_ALIAS",
@@ -26,7 +56,22 @@ __all__ = [
     "ServerConfig",
     "Settings",
     "SimulatorConfig",
+    "StoreSettings",
     "TelemetryConfig",
     "TimeoutConfig",
     "load_settings",
+    "load_store_settings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))

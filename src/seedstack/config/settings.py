@@ -1,4 +1,5 @@
-"""The one ``Settings`` object: the only place that reads env vars and seedstack.yaml.
+"""The one ``Settings`` object: the only place that reads env vars and seedstack.yaml (but for
+``store_settings.py``, which reads the store's few when nothing else is configured).
 
 Precedence, highest first (the order of ``settings_customise_sources``):
 1. keyword arguments (tests, the CLI's flags);
@@ -9,7 +10,6 @@ Precedence, highest first (the order of ``settings_customise_sources``):
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,6 +29,7 @@ from .data import DataConfig
 from .gateway import AliasConfig, BackendConfig, LimitsConfig, RoutingConfig, ServerConfig, SimulatorConfig
 from .guard import GuardConfig
 from .observability import ObservabilityConfig
+from .store_settings import DEFAULT_HOME, find_config_file, store_url
 from .telemetry import SLOConfig, TelemetryConfig
 
 __all__ = ["DEFAULT_ALIAS", "Settings", "load_settings"]
@@ -65,7 +66,7 @@ class Settings(BaseSettings):
         env_prefix="SEEDSTACK_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
-    home: Path = Field(Path(".seedstack"), description="where the embedded store, spool and keys live")
+    home: Path = Field(DEFAULT_HOME, description="where the embedded store, spool and keys live")
     store: str | None = Field(None, description="sqlite:///path.db or postgresql://…; default <home>/seedstack.db")
     server: ServerConfig = Field(default_factory=ServerConfig)
     models: dict[str, AliasConfig] = Field(default_factory=dict)
@@ -117,7 +118,7 @@ class Settings(BaseSettings):
 
     @property
     def store_url(self) -> str:
-        return self.store or f"sqlite:///{self.home / 'seedstack.db'}"
+        return store_url(self.store, self.home)
 
     @property
     def spool_dir(self) -> Path:
@@ -133,22 +134,9 @@ def _bound(path: Path | None) -> type[Settings]:
     return type("Settings", (Settings,), {"yaml_path": path, "__module__": __name__})
 
 
-def _find_config(path: str | Path | None) -> Path | None:
-    if path is not None:
-        p = Path(path)
-        if not p.exists():
-            raise ConfigError(f"config file {p} does not exist")
-        return p
-    env = os.environ.get("SEEDSTACK_CONFIG")
-    if env:
-        return _find_config(env)
-    default = Path("seedstack.yaml")
-    return default if default.exists() else None
-
-
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     """Build Settings from overrides > env > YAML > defaults; a typo names the key and the file."""
-    cfg = _find_config(path)
+    cfg = find_config_file(path)
     try:
         settings = _bound(cfg)(**overrides)
     except ValidationError as exc:

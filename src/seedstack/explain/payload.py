@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from ..store import Store
 
 if TYPE_CHECKING:
-    from ..config import Settings
+    from ..config import Settings, StoreSettings
     from ..crypto import DataKeyring
 
 __all__ = [
@@ -39,7 +39,7 @@ class KeyringDecryptor:
     search index also uses ``keyring`` to make its key the first time it indexes an encrypted payload.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings | StoreSettings) -> None:
         self._settings = settings
         self._ring: DataKeyring | None = None
 
@@ -55,7 +55,7 @@ class KeyringDecryptor:
         return self.keyring.decrypt(blob)
 
 
-def keyring_decryptor(settings: Settings) -> KeyringDecryptor:
+def keyring_decryptor(settings: Settings | StoreSettings) -> KeyringDecryptor:
     """Decrypt with the data keyring of ``settings``, opened only when an encrypted payload is met."""
     return KeyringDecryptor(settings)
 
