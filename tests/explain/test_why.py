@@ -179,3 +179,117 @@ def test_why_in_a_fresh_process_imports_neither_numpy_nor_the_data_layer(sqlite_
         sqlite_url,
     )
     assert "req_cold" in alone.stdout and "HEAVY []" in alone.stderr, alone.stderr
+
+
+_MAIN = "import sys; from seedstack.cli.main import main; sys.argv[0] = 'seedstack'; main()"
+_TYPER = "import sys; from seedstack.cli.app import app; sys.argv[0] = 'seedstack'; app()"
+_LOADED = (
+    "import atexit, sys; atexit.register(lambda: print('LOADED', "
+    "[m for m in ('typer', 'pydantic', 'psycopg_pool', 'numpy') if m in sys.modules], file=sys.stderr)); "
+)
+
+
+def _cli(code: str, args: list[str], store_url: str) -> tuple[int, str, str, str]:
+    """Exit status, stdout, stderr and the heavy modules loaded, of a fresh ``seedstack`` process."""
+    env = {**os.environ, "SEEDSTACK_STORE": store_url, "COLUMNS": "150"}
+    out = subprocess.run(
+        [sys.executable, "-c", _LOADED + code, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    err, _, loaded = out.stderr.rpartition("LOADED ")
+    return out.returncode, out.stdout, err, loaded.strip()
+
+
+def test_why_runs_before_typer_loads_and_prints_what_the_typer_command_prints(store_url):
+    """`seedstack why ID` skips the CLI framework (and pydantic, and the PostgreSQL pool): the same
+    tables, JSON, sealed payloads and errors as the typer command, on every store."""
+    from seedstack.config import load_settings
+    from seedstack.crypto import DataKeyring
+
+    ring = DataKeyring.from_settings(load_settings())
+    body = ring.encrypt(orjson.dumps(chat_payload("where is my parcel", "The sealed parcel left on Monday")))
+    with open_store(store_url) as s:
+        insert_records(
+            s,
+            [
+                make_record("req_near", ts=NOW - 7200, payload_kept=True, payload=chat_payload("parcel?", "soon")),
+                make_record("req_meta", status_code=502, error_class="upstream_error", error_message="all failed"),
+                make_record("req_sealed", payload_kept=True, trace_id="t9", payload=chat_payload("parcel", "x")),
+            ],
+        )
+        s.execute(  # sealed, as the gateway writes it
+            "UPDATE payloads SET body = ?, key_ref = ? WHERE request_id = 'req_sealed'", (body, ring.key_id_of(body))
+        )
+    for args in (["why", "req_sealed"], ["why", "--json", "req_sealed"], ["why", "req_meta"], ["why", "req_nope"]):
+        direct, typed = _cli(_MAIN, args, store_url), _cli(_TYPER, args, store_url)
+        assert direct[:3] == typed[:3], args
+        assert direct[3] == "[]", (args, direct[3])  # no typer, pydantic, pool or numpy
+    status, out, err, _ = _cli(_MAIN, ["why", "req_sealed"], store_url)
+    assert status == 0 and "The sealed parcel left on Monday" in out and "req_near" in out and "trace t9" in out
+    status, out, err, _ = _cli(_MAIN, ["why", "req_nope"], store_url)
+    assert status == 1 and out == "" and err.startswith("error: no request req_nope") and "Traceback" not in err
+
+
+def test_why_arguments_typer_must_see_still_go_to_typer(sqlite_url):
+    status, out, _, loaded = _cli(_MAIN, ["why", "--help"], sqlite_url)
+    assert status == 0 and "--json" in out and "typer" in loaded
+    status, _, err, _ = _cli(_MAIN, ["why"], sqlite_url)
+    assert status == 2 and "Missing argument" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "parsed"),
+    [
+        (["why", "req_1"], ("req_1", None, False)),
+        (["why", "--json", "req_1"], ("req_1", None, True)),
+        (["why", "req_1", "-c", "s.yaml", "--json"], ("req_1", "s.yaml", True)),
+        (["why", "--config=s.yaml", "req_1"], ("req_1", "s.yaml", False)),
+        (["why", "--config", "s.yaml", "req_1"], ("req_1", "s.yaml", False)),
+        (["why"], None),
+        (["why", "--help"], None),
+        (["why", "req_1", "req_2"], None),
+        (["why", "--", "req_1"], None),
+        (["why", "req_1", "-c"], None),
+        (["why", "req_1", "-c", "--json"], None),
+        (["why", "req_1", "-cs.yaml"], None),
+        (["why", "req_1", "--json", "--json"], None),
+        (["why", "-x"], None),
+        (["why", ""], None),
+        (["search", "req_1"], None),
+        (["--help", "why", "req_1"], None),
+    ],
+)
+def test_only_plain_why_arguments_run_without_typer(args, parsed):
+    from pathlib import Path
+
+    from seedstack.cli.direct import WhyArgs, parse_why
+
+    expected = None if parsed is None else WhyArgs(parsed[0], Path(parsed[1]) if parsed[1] else None, parsed[2])
+    assert parse_why(args) == expected
+
+
+def test_why_into_a_closed_pipe_ends_with_status_1_and_no_traceback(sqlite_url):
+    with open_store(sqlite_url) as s:
+        insert_records(s, [make_record("req_piped", payload_kept=True, payload=chat_payload("hi", "x" * 5000))])
+    env = {**os.environ, "SEEDSTACK_STORE": sqlite_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _MAIN, "why", "req_piped"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # `seedstack why ID | head -0`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1 and err == ""
+
+
+def test_typer_commands_run_with_the_garbage_collector_on(monkeypatch, capsys):
+    """Only the one-shot direct command turns the collector off; `seedstack up` runs for days."""
+    import gc
+
+    from seedstack.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["seedstack", "version"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 0 and gc.isenabled() and capsys.readouterr().out.strip()

@@ -10,16 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from ..config import Settings, load_settings
 from ..errors import SeedstackError
 from ..store import Store, open_store
+from ._console import console, err_console, print_error
 
 __all__ = ["ConfigOption", "console", "err_console", "fail", "friendly_errors", "open_cli_store", "settings_from"]
 
-console = Console()
-err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 ConfigOption = Annotated[
@@ -29,7 +27,7 @@ ConfigOption = Annotated[
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one clear line and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    print_error(message)
     return typer.Exit(code)
 
 

@@ -19,7 +19,8 @@ from ..explain.payload import keyring_decryptor
 from ..explain.slo import evaluate_slos
 from ..explain.traces import TraceStep, load_trace
 from ._common import ConfigOption, console, friendly_errors, open_cli_store, settings_from
-from .why import JsonOption, _dump, _ms, _trace_tree, _when, why
+from .why import JsonOption, why
+from .why_story import _dump, _ms, _trace_tree, _when
 
 __all__ = ["app", "mount", "traces_app"]
 
