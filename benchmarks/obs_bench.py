@@ -14,12 +14,13 @@ On PostgreSQL with pgvector (migration m0203), ``search_pgvector_vs_numpy`` time
 case with the semantic part ranked in SQL (HNSW) and with the numpy scan of the same rows,
 alternating the two engines run by run, and the semantic part alone; it reports the top-10 overlap.
 
-``--cold N`` is what a user sees: N fresh processes each run ``seedstack why ID`` end to end
-(interpreter start, imports, settings, store, queries, rich rendering), against fresh processes
-that only start Python, and run ``seedstack version``. ``first_call`` is a fresh process timing
-its first and second ``explain_request`` (the dashboard's first why view after a restart). Wall
-time and the children's CPU time (user+sys) are both reported; the package is byte-compiled first,
-as an installed one is, unless --no-compile.
+``--cold N`` is what a user sees: N fresh processes each run ``seedstack why ID`` and N run
+``seedstack why ID --json`` end to end (interpreter start, imports, settings, store, queries,
+decryption, rendering), against fresh processes that only start Python, and run ``seedstack
+version``; with ``--baseline-src`` the same two lines for the older checkout, run by run in
+turn. ``first_call`` is a fresh process timing its first and second ``explain_request`` (the
+dashboard's first why view after a restart). Wall time and the children's CPU time (user+sys) are
+both reported; the package is byte-compiled first, as an installed one is, unless --no-compile.
 """
 
 from __future__ import annotations
@@ -132,11 +133,6 @@ def pgvector_vs_numpy(store: Any, cases: dict[str, tuple[str, SearchFilters]], r
 
 
 _CLI = "import sys; from seedstack.cli.main import main; sys.argv[0] = 'seedstack'; main()"
-# `seedstack why` with main.py's table pointing "why" at seedstack/cli/why.py (numpy-free), whatever it says now
-_CLI_OWN = (
-    "import sys; from seedstack.cli import main as m; from seedstack.cli.lazy import LazyCommand; "
-    "m.app.info.cls.lazy['why'] = LazyCommand('seedstack.cli.why', 'why'); sys.argv[0] = 'seedstack'; m.main()"
-)
 _FIRST_CALL = """
 import json, sys, time
 from seedstack.config import load_settings
@@ -177,8 +173,8 @@ def _summary(samples: list[tuple[float, float]]) -> dict[str, Any]:
 
 
 def cold(store_url: str, ids: list[str], compile_first: bool, baseline_src: str | None) -> dict[str, Any]:
-    """Fresh processes: `seedstack why ID` end to end, against bare Python and `seedstack version`
-    (and against an older checkout's `src/`, given one)."""
+    """Fresh processes: `seedstack why ID` and `seedstack why ID --json` end to end, against bare
+    Python and `seedstack version` (and against an older checkout's `src/`, given one)."""
     pkg = Path(seedstack.__file__).parent
     if compile_first:
         compileall.compile_dir(str(pkg), quiet=1)
@@ -187,26 +183,27 @@ def cold(store_url: str, ids: list[str], compile_first: bool, baseline_src: str 
     env = {**os.environ, "SEEDSTACK_STORE": store_url}
     old_env = {**env, "PYTHONPATH": baseline_src or ""}
     py = sys.executable
-    why, own, base, version, first, old = [], [], [], [], [], []
+    runs: dict[str, list[tuple[float, float]]] = {
+        k: [] for k in ("why_cli", "why_cli_json", "why_cli_baseline_src", "why_cli_json_baseline_src")
+    }
+    base, version, first = [], [], []
     for rid in ids:
-        if baseline_src:
-            wall, cpu, text = _spawn([py, "-c", _CLI, "why", rid], old_env)
+        for suffix, extra in (("", []), ("_json", ["--json"])):
+            if baseline_src:
+                wall, cpu, text = _spawn([py, "-c", _CLI, "why", rid, *extra], old_env)
+                assert rid in text, text[:200]
+                runs[f"why_cli{suffix}_baseline_src"].append((wall, cpu))
+            wall, cpu, text = _spawn([py, "-c", _CLI, "why", rid, *extra], env)
             assert rid in text, text[:200]
-            old.append((wall, cpu))
-        wall, cpu, text = _spawn([py, "-c", _CLI, "why", rid], env)
-        assert rid in text, text[:200]
-        why.append((wall, cpu))
-        wall, cpu, text = _spawn([py, "-c", _CLI_OWN, "why", rid], env)
-        assert rid in text, text[:200]
-        own.append((wall, cpu))
+            runs[f"why_cli{suffix}"].append((wall, cpu))
         base.append(_spawn([py, "-c", "pass"], env)[:2])
         version.append(_spawn([py, "-c", _CLI, "version"], env)[:2])
     for i in range(0, len(ids) - 1, 2):
         first.append(json.loads(_spawn([py, "-c", _FIRST_CALL, store_url, ids[i], ids[i + 1]], env)[2]))
-    res = {
+    res: dict[str, Any] = {
         "bytecode_compiled": compile_first,
-        "why_cli": _summary(why),
-        "why_cli_own_module": _summary(own),
+        "why_cli": _summary(runs["why_cli"]),
+        "why_cli_json": _summary(runs["why_cli_json"]),
         "baseline_python_start": _summary(base),
         "baseline_cli_version": _summary(version),
         "first_call_in_fresh_process_ms": {
@@ -214,15 +211,20 @@ def cold(store_url: str, ids: list[str], compile_first: bool, baseline_src: str 
             "second_median": round(statistics.median(f[1] for f in first), 1) if first else None,
         },
     }
-    if old:
-        res["why_cli_baseline_src"] = {"src": baseline_src, **_summary(old)}
-    for key in ("why_cli", "why_cli_own_module"):
+    if baseline_src:
+        for key in ("why_cli_baseline_src", "why_cli_json_baseline_src"):
+            res[key] = {"src": baseline_src, **_summary(runs[key])}
+    for key in ("why_cli", "why_cli_json"):
         res[key]["ratio_wall_vs_cli_version"] = round(
             res[key]["wall_median_ms"] / res["baseline_cli_version"]["wall_median_ms"], 2
         )
         res[key]["cpu_minus_cli_version_ms"] = round(
             res[key]["cpu_median_ms"] - res["baseline_cli_version"]["cpu_median_ms"], 1
         )
+        if baseline_src:
+            res[key]["ratio_wall_vs_baseline_src"] = round(
+                res[key]["wall_median_ms"] / res[f"{key}_baseline_src"]["wall_median_ms"], 2
+            )
     return res
 
 
