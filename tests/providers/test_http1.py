@@ -5,6 +5,7 @@ up, deadlines, TLS; and the openai provider's mapping of what goes wrong to prov
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -249,6 +250,17 @@ async def test_tls_upstream_with_the_operators_ca(serve: Serve, tmp_path: Path) 
     with pytest.raises(ssl.SSLError):
         await _post(untrusted)
     await untrusted.close()
+
+
+async def test_url_credentials_are_basic_auth_and_the_host_header_keeps_the_port(serve: Serve) -> None:
+    server = await serve(lambda n, h, b: ok(b"{}"))
+    pool = Http1Pool(server.url.replace("http://", "http://us%40er:p%3Ass@"))
+    await _post(pool)
+    lines = server.requests[0][0].decode().split("\r\n")
+    port = server.url.split(":")[2].split("/")[0]
+    assert f"host: 127.0.0.1:{port}" in lines
+    assert "authorization: Basic " + base64.b64encode(b"us@er:p:ss").decode() in lines
+    await pool.close()
 
 
 def test_header_values_with_line_breaks_are_refused() -> None:

@@ -18,11 +18,12 @@ parse). A connection whose response did not complete cleanly is closed, never re
 from __future__ import annotations
 
 import asyncio
+import base64
 import ssl
 import zlib
 from collections import deque
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httptools
 
@@ -306,13 +307,15 @@ class Http1Pool:
         self.max_idle = max_idle
         self.keepalive_s = keepalive_s
         self._base_path = url.path.rstrip("/")
-        netloc = url.netloc.rpartition("@")[2]
         fields = {
-            "host": netloc if url.port not in (None, 80 if not tls else 443) else url.hostname,
+            "host": url.netloc.rpartition("@")[2],
             "content-type": "application/json",
-            "accept": "application/json, text/event-stream",
+            "accept": "*/*",
             "accept-encoding": "identity",
         }
+        if url.username is not None:  # credentials in the URL: HTTP basic auth, as aiohttp did
+            creds = f"{unquote(url.username)}:{unquote(url.password or '')}".encode()
+            fields["authorization"] = "Basic " + base64.b64encode(creds).decode("ascii")
         for name, value in (headers or {}).items():
             if name.lower() in ("content-length", "transfer-encoding", "connection"):
                 continue  # framing is ours
