@@ -1,6 +1,6 @@
 """Commands that run before the CLI framework loads.
 
-Loading typer costs every command ~150 ms on the 2-vCPU VM (its argument coercion imports
+Loading typer costs every command 110-150 ms on the 2-vCPU VM (its argument coercion imports
 pydantic), and ``seedstack why ID`` is what someone types in a fresh shell to answer a complaint.
 So when ``why``'s arguments are plain (the request id, ``--json``, ``--config PATH``) it runs
 straight away. Any other shape (``--help``, a missing or extra argument, an unknown option,
