@@ -243,3 +243,38 @@ def test_client_disconnect_mid_stream_is_recorded_as_499(gateway_factory: Gatewa
             time.sleep(0.1)
         assert recs and recs[-1]["status_code"] == 499 and recs[-1]["error_class"] == "ClientDisconnected"
         assert recs[-1]["tokens_out"] < 100
+
+
+def test_a_reply_the_client_never_receives_is_still_recorded_and_metered(demo_gateway: RunningGateway) -> None:
+    """The record is closed after the send; a send that fails (client gone) must not lose it."""
+    import asyncio
+
+    import orjson
+
+    body = orjson.dumps(_chat(max_tokens=3))
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/chat/completions",
+        "headers": [(b"authorization", f"Bearer {demo_gateway.key}".encode()), (b"content-type", b"application/json")],
+    }
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body":
+            raise OSError("connection reset by peer")
+
+    async def call() -> None:
+        await demo_gateway.app(scope, receive, send)
+
+    with pytest.raises(OSError):
+        asyncio.run(call())
+    assert sent[0]["status"] == 200
+    rec = demo_gateway.records()[-1]
+    assert rec["status_code"] == 200 and rec["tokens_out"] == 3 and rec["latency_ms"] > 0
+    metrics = httpx.get(demo_gateway.url + "/metrics").text
+    assert 'seedstack_requests_total{alias="demo",endpoint="chat",status="2xx"} 1.0' in metrics

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -17,9 +17,12 @@ JSON = (b"content-type", b"application/json")
 
 @dataclass(slots=True)
 class BodyResponse:
+    """``then``, when set, must run once the body is sent or could not be sent (request bookkeeping)."""
+
     status: int
     body: bytes
     headers: Headers = field(default_factory=list)
+    then: Callable[[], None] | None = None
 
 
 @dataclass(slots=True)

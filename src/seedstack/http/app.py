@@ -8,6 +8,7 @@ import gc
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,8 +116,12 @@ class SeedstackApp:
                 resp = _internal_error(request_id)
             if isinstance(resp, StreamResponse):
                 await send_stream(send, resp, receive)
-            else:
+                return
+            try:
                 await send_body(send, resp)
+            finally:
+                if resp.then is not None:
+                    _run_then(resp.then, request_id)
             return
         if path in ("/v1/models", "/models"):
             await send_body(send, await self._models(scope))
@@ -171,6 +176,13 @@ class SeedstackApp:
                 m.in_flight.labels(b.name).set(b.in_flight)
                 m.circuit_open.labels(b.name).set(1 if b.breaker.is_open else 0)
         return BodyResponse(200, m.render(), [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")])
+
+
+def _run_then(then: Callable[[], None], request_id: str) -> None:
+    try:
+        then()
+    except Exception:  # the client has its answer; never turn bookkeeping into a second response
+        log.exception("recording request %s failed", request_id)
 
 
 def _method_not_allowed(path: str, allowed: str, request_id: str) -> BodyResponse:
