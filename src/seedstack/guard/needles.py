@@ -99,9 +99,9 @@ def scan(raw: bytes, lower: bytes | None = None) -> tuple[frozenset[bytes], froz
     compiled = _database()
     if compiled is None:
         low = raw.lower() if lower is None else lower
-        exact = set(filter(raw.__contains__, _EXACT))
-        exact.update(name for name, rx in _state["gates"] if rx.search(raw) is not None)
-        return frozenset(exact), frozenset(filter(low.__contains__, _FOLDED))
+        present = set(filter(raw.__contains__, _EXACT))
+        present.update(name for name, rx in _state["gates"] if rx.search(raw) is not None)
+        return frozenset(present), frozenset(filter(low.__contains__, _FOLDED))
     db, keys = compiled
     found: list[int] = []
     scratch = getattr(_local, "scratch", None)
