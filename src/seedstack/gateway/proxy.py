@@ -187,6 +187,9 @@ class Gateway:
     async def handle(
         self, endpoint: str, headers: dict[str, str], raw: bytes, request_id: str, started: float
     ) -> BodyResponse | StreamResponse:
+        """The reply to one API call. A ``BodyResponse`` may carry ``then`` (it closes the request's
+        record): the caller runs it once the body is sent, or failed to send. A stream closes its
+        record when it ends."""
         rec = RequestRecord(id=request_id, ts=time.time(), endpoint=endpoint)
         rid = [(b"x-request-id", request_id.encode())]
         reservation: Reservation | None = None
