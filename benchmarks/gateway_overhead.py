@@ -135,8 +135,8 @@ async def first_chunk_ms(url: str, key: str, n: int) -> list[float]:
         while b"data: " not in got:
             got += await reader.read(65536)
         out.append((time.perf_counter() - t0) * 1000)
-        while not got.rstrip().endswith(b"[DONE]") and b"0\r\n\r\n" not in got:
-            got += await reader.read(65536)
+        while b"\r\n0\r\n\r\n" not in got:  # the whole response, to the last chunk (hanging up after
+            got += await reader.read(65536)  # "[DONE]" left the server a response it could not finish)
     writer.close()
     return out
 
