@@ -135,8 +135,11 @@ async def first_chunk_ms(url: str, key: str, n: int) -> list[float]:
         while b"data: " not in got:
             got += await reader.read(65536)
         out.append((time.perf_counter() - t0) * 1000)
-        while b"\r\n0\r\n\r\n" not in got:  # the whole response, to the last chunk (hanging up after
-            got += await reader.read(65536)  # "[DONE]" left the server a response it could not finish)
+        # read the whole response: to the last chunk when chunked (hanging up after "[DONE]" left the
+        # server a response it could not finish), else to "[DONE]" (the mock sends a content-length)
+        chunked = b"transfer-encoding: chunked" in got.split(b"\r\n\r\n", 1)[0].lower()
+        while (b"\r\n0\r\n\r\n" not in got) if chunked else not got.rstrip().endswith(b"[DONE]"):
+            got += await reader.read(65536)
     writer.close()
     return out
 
