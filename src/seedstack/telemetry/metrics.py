@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
+from typing import Generic, TypeVar
 
 import prometheus_client.metrics
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
@@ -59,36 +60,42 @@ class _HistogramChild:
         self.sum += value
 
 
-class _Family(Collector):
+_Child = TypeVar("_Child", "_CounterChild", "_HistogramChild")
+
+
+class _Family(Collector, Generic[_Child]):
     def __init__(self, name: str, documentation: str, labelnames: Sequence[str], registry: CollectorRegistry) -> None:
         self.name = name
         self.documentation = documentation
         self.labelnames = tuple(labelnames)
-        self._children: dict[tuple[str, ...], _CounterChild | _HistogramChild] = {}
+        self._children: dict[tuple[str, ...], _Child] = {}
+        if not self.labelnames:
+            self._children[()] = self._new_child()
         registry.register(self)
 
-    def _check(self, values: tuple[str, ...]) -> None:
-        if len(values) != len(self.labelnames):
-            raise ValueError(f"{self.name} takes labels {self.labelnames}, got {values}")
+    def _new_child(self) -> _Child:
+        raise NotImplementedError
 
-    def _snapshot(self) -> list[tuple[tuple[str, ...], _CounterChild | _HistogramChild]]:
+    def labels(self, *values: str) -> _Child:
+        child = self._children.get(values)
+        if child is None:
+            if len(values) != len(self.labelnames):
+                raise ValueError(f"{self.name} takes labels {self.labelnames}, got {values}")
+            child = self._children[values] = self._new_child()
+        return child
+
+    def _snapshot(self) -> list[tuple[tuple[str, ...], _Child]]:
         return list(self._children.items())  # one C-level copy: safe while the loop adds children
 
 
-class RequestCounter(_Family):
+class RequestCounter(_Family[_CounterChild]):
     """A counter family rendered like ``prometheus_client.Counter`` (``_total`` and ``_created``)."""
 
     def __init__(self, name: str, documentation: str, labelnames: Sequence[str], registry: CollectorRegistry) -> None:
         super().__init__(name.removesuffix("_total"), documentation, labelnames, registry)
-        if not self.labelnames:
-            self._children[()] = _CounterChild()
 
-    def labels(self, *values: str) -> _CounterChild:
-        child = self._children.get(values)
-        if child is None:
-            self._check(values)
-            child = self._children[values] = _CounterChild()
-        return child  # type: ignore[return-value]
+    def _new_child(self) -> _CounterChild:
+        return _CounterChild()
 
     def inc(self, amount: float = 1.0) -> None:
         self.labels().inc(amount)
@@ -100,12 +107,11 @@ class RequestCounter(_Family):
         family = CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)
         created = _created_series()
         for values, child in self._snapshot():
-            assert isinstance(child, _CounterChild)
             family.add_metric(values, child.value, created=child.created if created else None)
         yield family
 
 
-class RequestHistogram(_Family):
+class RequestHistogram(_Family[_HistogramChild]):
     """A histogram family rendered like ``prometheus_client.Histogram`` (buckets, count, sum, created)."""
 
     def __init__(
@@ -120,15 +126,9 @@ class RequestHistogram(_Family):
         self.bounds = tuple(float(b) for b in buckets)
         self._le = [floatToGoString(b) for b in self.bounds] + ["+Inf"]
         super().__init__(name, documentation, labelnames, registry)
-        if not self.labelnames:
-            self._children[()] = _HistogramChild(self.bounds)
 
-    def labels(self, *values: str) -> _HistogramChild:
-        child = self._children.get(values)
-        if child is None:
-            self._check(values)
-            child = self._children[values] = _HistogramChild(self.bounds)
-        return child  # type: ignore[return-value]
+    def _new_child(self) -> _HistogramChild:
+        return _HistogramChild(self.bounds)
 
     def observe(self, value: float) -> None:
         self.labels().observe(value)
@@ -140,7 +140,6 @@ class RequestHistogram(_Family):
         family = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
         created = _created_series()
         for values, child in self._snapshot():
-            assert isinstance(child, _HistogramChild)
             counts = list(child.counts)
             buckets = []
             total = 0
